@@ -1,0 +1,41 @@
+/* SHA-256, HMAC-SHA256, random bytes and Ed25519, on OpenSSL 3 EVP. */
+#ifndef CONSENTD_CRYPTO_H
+#define CONSENTD_CRYPTO_H
+
+#include "macro.h"
+
+#define SHA256_LEN 32
+#define ED25519_PUBLIC_LEN 32
+#define ED25519_PRIVATE_LEN 32
+#define ED25519_SIGNATURE_LEN 64
+
+void sha256(const void *data, size_t len, uint8_t out[SHA256_LEN]);
+
+/* Incremental SHA-256 for streams (dataset fingerprints). */
+struct sha256_stream;
+struct sha256_stream *sha256_stream_new(void);
+void sha256_stream_update(struct sha256_stream *s, const void *data,
+    size_t len);
+void sha256_stream_final(struct sha256_stream *s, uint8_t out[SHA256_LEN]);
+void sha256_stream_free(struct sha256_stream *s);
+
+int hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+    uint8_t out[SHA256_LEN]);
+/* Constant-time comparison; true when equal. */
+bool crypto_memeq(const void *a, const void *b, size_t len);
+/* Cryptographically secure random bytes; -EIO if the RNG fails. */
+int random_bytes(void *buf, size_t len);
+/* Wipes secrets before they are freed. */
+void secure_wipe(void *p, size_t len);
+
+int ed25519_generate(uint8_t priv[ED25519_PRIVATE_LEN],
+    uint8_t pub[ED25519_PUBLIC_LEN]);
+int ed25519_public_from_private(const uint8_t priv[ED25519_PRIVATE_LEN],
+    uint8_t pub[ED25519_PUBLIC_LEN]);
+int ed25519_sign(const uint8_t priv[ED25519_PRIVATE_LEN], const void *msg,
+    size_t len, uint8_t sig[ED25519_SIGNATURE_LEN]);
+/* 0 when the signature is valid, -EBADMSG when it is not. */
+int ed25519_verify(const uint8_t pub[ED25519_PUBLIC_LEN], const void *msg,
+    size_t len, const uint8_t sig[ED25519_SIGNATURE_LEN]);
+
+#endif

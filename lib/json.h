@@ -1,0 +1,37 @@
+/* JSON helpers on jansson: strict parsing with limits, typed field access,
+ * the API error body. */
+#ifndef CONSENTD_JSON_H
+#define CONSENTD_JSON_H
+
+#include <jansson.h>
+
+#include "err.h"
+#include "macro.h"
+
+/* jansson provides json_decrefp. */
+#define _cleanup_json_ _cleanup_(json_decrefp)
+
+/* Parses exactly one JSON value (objects/arrays nested ≤ 64 deep). On
+ * failure writes a message with line:column into errbuf. */
+json_t *json_parse(const char *data, size_t len, char *errbuf, size_t errlen);
+
+/* Serializes compactly; malloc'd, or NULL. */
+char *json_to_string(const json_t *v);
+
+/* {"error":{"code":"<name>","message":"<message>"}} */
+json_t *json_error_body(enum err_code code, const char *message);
+
+/* Typed access to an object's members. Each returns 0, -ENOENT when the
+ * member is absent (and not required), or -EINVAL with a message when
+ * it has the wrong type. */
+int json_get_string(const json_t *obj, const char *key, bool required,
+    const char **ret, char *errbuf, size_t errlen);
+int json_get_int(const json_t *obj, const char *key, bool required,
+    int64_t min, int64_t max, int64_t *ret, char *errbuf, size_t errlen);
+int json_get_number(const json_t *obj, const char *key, bool required,
+    double *ret, char *errbuf, size_t errlen);
+/* Rejects members not in allowed (a NULL-terminated list). */
+int json_check_keys(const json_t *obj, const char *const *allowed,
+    char *errbuf, size_t errlen);
+
+#endif

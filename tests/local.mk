@@ -1,0 +1,26 @@
+# tests/: cmocka unit tests, integration tests (Python), data.
+TEST_EXTENSIONS = .py .sh
+PY_LOG_COMPILER = $(PYTHON3)
+AM_PY_LOG_FLAGS =
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
+	export top_srcdir top_builddir; \
+	CONSENTD='$(abs_top_builddir)/consentd'; CONSENTCTL='$(abs_top_builddir)/consentctl'; \
+	export CONSENTD CONSENTCTL;
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS) $(CMOCKA_CFLAGS) \
+	-DTEST_DATA_DIR=\"$(abs_top_srcdir)/tests/data\"
+UNIT_LIBS = lib/libcore.la $(CMOCKA_LIBS) $(DEP_LIBS)
+
+if HAVE_CMOCKA
+unit_tests = \
+	tests/unit/test_lib
+check_PROGRAMS += $(unit_tests)
+TESTS += $(unit_tests)
+tests_unit_test_lib_SOURCES = tests/unit/test_lib.c
+tests_unit_test_lib_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lib_LDADD = $(UNIT_LIBS)
+endif
+
+EXTRA_DIST += tests/lint.sh
