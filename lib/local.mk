@@ -13,3 +13,5 @@ lib_libcore_la_SOURCES = \
 	lib/yamlnode.c lib/yamlnode.h \
 	lib/json.c lib/json.h \
 	lib/crypto.c lib/crypto.h
+
+include lib/tlog.mk

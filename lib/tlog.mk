@@ -1,0 +1,1 @@
+# lib/: Merkle tree math and C2SP signed notes.

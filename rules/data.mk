@@ -1,0 +1,1 @@
+# rules/: dataset readers and PII detectors.

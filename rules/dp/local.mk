@@ -1,0 +1,1 @@
+# rules/dp: the differential-privacy accountant.

@@ -1,0 +1,1 @@
+# rules/: policies, manifests and rule evaluation.
