@@ -1,0 +1,48 @@
+/* consentctl: command groups and the helpers they share. */
+#ifndef CONSENTCTL_H
+#define CONSENTCTL_H
+
+#include <jansson.h>
+
+#include "err.h"
+#include "macro.h"
+
+/* Global options, parsed before the command name. */
+struct cli_ctx {
+	const char *socket_path; /* daemon socket (--socket, $CONSENTD_SOCKET) */
+	const char *url;         /* https://host:port instead of the socket */
+	const char *cert, *key, *cacert; /* TLS client options */
+	bool json;               /* --json: machine-readable output */
+	bool quiet;
+};
+
+/* A command: argv[0] is the command name (e.g. "dp"), argv[1..] its
+ * arguments. Returns an exit status from err.h (EXIT_OK, EXIT_NEGATIVE,
+ * EXIT_USAGE, EXIT_UNAVAILABLE). Commands parse their own options with
+ * getopt_long after setting optind = 0, and handle --help / -h themselves
+ * (printing usage to stdout and returning EXIT_OK). */
+typedef int (*cli_command_fn)(struct cli_ctx *ctx, int argc, char **argv);
+
+/* cli/http.c: requests to the daemon. On success *ret_status is the HTTP
+ * status and *ret_body the parsed JSON body (caller decrefs). Returns
+ * -errno when the daemon cannot be reached (the caller exits 3). */
+int cli_request(struct cli_ctx *ctx, const char *method, const char *path,
+    const json_t *body, long *ret_status, json_t **ret_body);
+/* Prints an API error body {"error":{...}} (or a transport failure) to
+ * stderr, and returns the exit status for it. */
+int cli_report_error(struct cli_ctx *ctx, long status, const json_t *body);
+
+/* cli/output.c */
+void cli_print_json(const json_t *v);
+/* Prints "consentctl: <message>" to stderr and returns EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) _printf_(1, 2);
+int cli_parse_double(const char *s, const char *what, double *ret);
+int cli_parse_uint64(const char *s, const char *what, uint64_t *ret);
+
+/* Command groups, one file each. */
+int cmd_status(struct cli_ctx *ctx, int argc, char **argv);   /* cmd_status.c */
+int cmd_dp(struct cli_ctx *ctx, int argc, char **argv);       /* cmd_dp.c */
+int cmd_policy(struct cli_ctx *ctx, int argc, char **argv);   /* cmd_policy.c */
+int cmd_evaluate(struct cli_ctx *ctx, int argc, char **argv); /* cmd_policy.c */
+
+#endif
