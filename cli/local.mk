@@ -1,1 +1,14 @@
-# cli/
+# cli/: consentctl.
+noinst_LTLIBRARIES += cli/libcli.la
+cli_libcli_la_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+cli_libcli_la_LIBADD = rules/librules.la lib/libcore.la $(CURL_LIBS) $(DEP_LIBS)
+cli_libcli_la_SOURCES = \
+	cli/consentctl.h \
+	cli/http.c \
+	cli/output.c \
+	cli/cmd_status.c
+
+bin_PROGRAMS += consentctl
+consentctl_SOURCES = cli/main.c
+consentctl_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+consentctl_LDADD = cli/libcli.la

@@ -1,0 +1,92 @@
+/* consentd: the daemon's structures, and prototypes grouped by the file
+ * that defines them. */
+#ifndef CONSENTD_H
+#define CONSENTD_H
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <jansson.h>
+#include <sys/types.h>
+
+#include "diag.h"
+#include "err.h"
+#include "macro.h"
+#include "timeutil.h"
+
+#define CONSENTD_DEFAULT_CONFIG SYSCONFDIR "/consentd/consentd.yaml"
+
+/* The daemon's configuration; every field is described in consentd.yaml(5).
+ * Strings are owned. */
+struct config {
+	char *source;            /* file it was read from, or "<embedded>" */
+	char *state_dir;         /* ledger database, keys */
+	char *runtime_dir;       /* socket */
+	char *socket_path;       /* Unix socket; default runtime_dir/consentd.sock */
+	char *socket_group;      /* group owning the socket (empty: unchanged) */
+	int64_t socket_mode;     /* permission bits of the socket */
+	char *policies_dir;      /* *.yaml policies */
+	char *log_level;         /* debug, info, notice, warning, error */
+	int64_t max_request_bytes; /* largest request body accepted */
+	int64_t max_header_bytes;  /* largest request head accepted */
+	usec_t request_timeout;  /* idle/read timeout of a connection */
+	int64_t workers;         /* evaluation worker threads */
+	char *ledger_origin;     /* checkpoint origin line and key name */
+	usec_t checkpoint_interval; /* minimum time between checkpoints */
+	int64_t ledger_batch_max; /* appends per group commit, at most */
+	usec_t reservation_ttl;  /* DP budget reservations expire after this */
+};
+
+/* config.c */
+struct config *config_new_default(void);
+void config_free(struct config *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct config *, config_free)
+/* Reads a YAML file over the defaults in c. Every error goes to d;
+ * returns -EINVAL if there were any. */
+int config_load_file(struct config *c, const char *path, struct diag *d);
+/* The embedded default configuration (what runs with no file at all). */
+extern const char config_embedded_default[];
+int config_load_string(struct config *c, const char *name, const char *text,
+    struct diag *d);
+/* Fills unset paths from the environment: $STATE_DIRECTORY and
+ * $RUNTIME_DIRECTORY under systemd, /var/lib and /run as root, else the
+ * XDG state/runtime directories. */
+int config_resolve_paths(struct config *c);
+/* Logs a warning for each changed key that a reload cannot apply, and
+ * copies the old value back. */
+void config_keep_restart_only(struct config *next, const struct config *cur);
+json_t *config_to_json(const struct config *c);
+
+/* notify.c: systemd notification and socket activation. */
+int notify_send(const char *state);
+int notify_sendf(const char *fmt, ...) _printf_(1, 2);
+/* Watchdog interval in µs from $WATCHDOG_USEC (0 when not enabled). */
+usec_t notify_watchdog_usec(void);
+/* Takes sockets passed by systemd ($LISTEN_FDS); returns how many, with
+ * the first in *ret_fd (SD_LISTEN_FDS_START). */
+int notify_listen_fds(int *ret_fd);
+
+/* server.c: HTTP/1.1 on the event loop. */
+struct server;
+struct daemon;
+int server_new(struct daemon *d, struct server **ret);
+void server_free(struct server *s);
+/* Binds the configured Unix socket, or adopts a socket-activated one. */
+int server_listen(struct server *s, const struct config *c);
+void server_apply_limits(struct server *s, const struct config *c);
+/* Responses: JSON bodies, with the error table for failures. */
+void server_reply_json(struct evhttp_request *req, int status, json_t *body);
+void server_reply_error(struct evhttp_request *req, enum err_code code,
+    const char *fmt, ...) _printf_(3, 4);
+
+/* main.c: the daemon's state, shared by the routes. */
+struct daemon {
+	struct event_base *base;
+	struct config *config;
+	struct server *server;
+	usec_t started_at;       /* realtime */
+	uint64_t requests;       /* served since start */
+	uint64_t reloads;        /* successful reloads */
+	uint64_t reload_failures;
+};
+
+#endif

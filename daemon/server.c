@@ -1,0 +1,321 @@
+/* HTTP/1.1 on libevent's evhttp, over a Unix socket: routing, limits, and
+ * JSON responses. */
+#include "config.h"
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "consentd.h"
+#include "json.h"
+#include "log.h"
+
+struct server {
+	struct daemon *daemon;
+	struct evhttp *http;
+	struct evconnlistener *listener;
+	char *bound_path; /* socket file we created, removed on exit */
+};
+
+typedef void (*route_fn)(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+
+struct route {
+	enum evhttp_cmd_type method;
+	const char *path;
+	bool prefix;  /* path is a prefix; the remainder goes to the handler */
+	route_fn fn;
+};
+
+static void route_health(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+static void route_version(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+
+static const struct route routes[] = {
+	{ EVHTTP_REQ_GET, "/v1/health", false, route_health },
+	{ EVHTTP_REQ_GET, "/v1/version", false, route_version },
+};
+
+void
+server_reply_json(struct evhttp_request *req, int status, json_t *body)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	if (!text) {
+		status = 500;
+		evbuffer_add_printf(out,
+		    "{\"error\":{\"code\":\"internal\",\"message\":\"Out of memory\"}}");
+	} else {
+		evbuffer_add(out, text, strlen(text));
+		free(text);
+	}
+	evbuffer_add(out, "\n", 1);
+	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_send_reply(req, status, NULL, NULL);
+	json_decref(body);
+}
+
+void
+server_reply_error(struct evhttp_request *req, enum err_code code,
+    const char *fmt, ...)
+{
+	const struct err_info *info = err_info(code);
+	char msg[512];
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	server_reply_json(req, info->http_status,
+	    json_error_body(code, fmt ? msg : NULL));
+}
+
+static void
+route_health(struct daemon *d, struct evhttp_request *req, const char *rest)
+{
+	char since[TIME_RFC3339_MAX];
+
+	server_reply_json(req, 200,
+	    json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "status", "ok",
+		"version", PACKAGE_VERSION, "started_at",
+		time_format_rfc3339(d->started_at, since), "uptime_seconds",
+		(json_int_t)((now_realtime() - d->started_at) / USEC_PER_SEC),
+		"requests", (json_int_t)d->requests, "config",
+		d->config->source));
+}
+
+static void
+route_version(struct daemon *d, struct evhttp_request *req, const char *rest)
+{
+	server_reply_json(req, 200,
+	    json_pack("{s:s, s:s, s:s}", "name", PACKAGE_NAME, "version",
+		PACKAGE_VERSION, "api", "v1"));
+}
+
+static const char *
+method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	default:
+		return "OTHER";
+	}
+}
+
+static void
+server_dispatch(struct evhttp_request *req, void *arg)
+{
+	struct server *s = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	bool path_known = false;
+
+	s->daemon->requests++;
+	if (!path || path[0] != '/') {
+		server_reply_error(req, ERR_BAD_REQUEST, "Malformed request URI");
+		return;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
+		const struct route *r = &routes[i];
+		size_t n = strlen(r->path);
+		const char *rest;
+
+		if (r->prefix) {
+			if (strncmp(path, r->path, n) != 0)
+				continue;
+			rest = path + n;
+		} else {
+			if (strcmp(path, r->path) != 0)
+				continue;
+			rest = "";
+		}
+		path_known = true;
+		if (r->method != method)
+			continue;
+		log_debug("%s %s", method_name(method), path);
+		r->fn(s->daemon, req, rest);
+		return;
+	}
+	if (path_known) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+		    "GET, POST");
+		server_reply_error(req, ERR_METHOD_NOT_ALLOWED,
+		    "Method %s not allowed on '%s'", method_name(method), path);
+		return;
+	}
+	server_reply_error(req, ERR_NOT_FOUND, "No such endpoint");
+}
+
+int
+server_new(struct daemon *d, struct server **ret)
+{
+	struct server *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->daemon = d;
+	s->http = evhttp_new(d->base);
+	if (!s->http) {
+		free(s);
+		return -ENOMEM;
+	}
+	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+	evhttp_set_gencb(s->http, server_dispatch, s);
+	evhttp_set_default_content_type(s->http, "application/json");
+	*ret = s;
+	return 0;
+}
+
+void
+server_apply_limits(struct server *s, const struct config *c)
+{
+	struct timeval tv = {
+		.tv_sec = c->request_timeout / USEC_PER_SEC,
+		.tv_usec = c->request_timeout % USEC_PER_SEC,
+	};
+
+	evhttp_set_max_body_size(s->http, (ev_ssize_t)c->max_request_bytes);
+	evhttp_set_max_headers_size(s->http, (ev_ssize_t)c->max_header_bytes);
+	evhttp_set_timeout_tv(s->http, &tv);
+}
+
+/* Refuses to steal the socket of a running daemon; removes a stale one. */
+static int
+server_unlink_stale(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return -EADDRINUSE;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int
+server_bind_unix(struct server *s, const struct config *c, int *ret_fd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = -1;
+	const char *path = c->socket_path;
+	mode_t old;
+	int r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return log_error_errno(ENAMETOOLONG,
+		    "Socket path '%s' is too long", path);
+	r = server_unlink_stale(path);
+	if (r == -EADDRINUSE)
+		return log_error_errno(r,
+		    "Another consentd is already listening on '%s'", path);
+	if (r < 0)
+		return log_error_errno(r, "Failed to prepare socket '%s': %m",
+		    path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return log_error_errno(errno, "Failed to create socket: %m");
+	/* Never expose the socket, even briefly, beyond its final mode. */
+	old = umask(0777 & ~(mode_t)c->socket_mode);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0)
+		return log_error_errno(errno, "Failed to bind '%s': %m", path);
+	if (chmod(path, (mode_t)c->socket_mode) < 0)
+		return log_error_errno(errno, "Failed to chmod '%s': %m", path);
+	if (c->socket_group && *c->socket_group) {
+		struct group *g = getgrnam(c->socket_group);
+		if (!g)
+			return log_error_errno(ENOENT,
+			    "Socket group '%s' does not exist", c->socket_group);
+		if (chown(path, (uid_t)-1, g->gr_gid) < 0)
+			return log_error_errno(errno,
+			    "Failed to give '%s' to group '%s': %m", path,
+			    c->socket_group);
+	}
+	if (listen(fd, 128) < 0)
+		return log_error_errno(errno, "Failed to listen on '%s': %m",
+		    path);
+	s->bound_path = strdup(path);
+	if (!s->bound_path)
+		return -ENOMEM;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int
+server_listen(struct server *s, const struct config *c)
+{
+	int fd = -1, r;
+
+	r = notify_listen_fds(&fd);
+	if (r < 0)
+		return log_error_errno(r, "Failed to take activated sockets: %m");
+	if (r > 0) {
+		log_info("Using the socket passed by systemd");
+		evutil_make_socket_nonblocking(fd);
+	} else {
+		r = server_bind_unix(s, c, &fd);
+		if (r < 0)
+			return r;
+		log_info("Listening on '%s'", c->socket_path);
+	}
+	s->listener = evconnlistener_new(s->daemon->base, NULL, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (!s->listener) {
+		close(fd);
+		return log_error_errno(ENOMEM, "Failed to create listener");
+	}
+	if (!evhttp_bind_listener(s->http, s->listener))
+		return log_error_errno(ENOMEM, "Failed to bind HTTP listener");
+	server_apply_limits(s, c);
+	return 0;
+}
+
+void
+server_free(struct server *s)
+{
+	if (!s)
+		return;
+	/* evhttp_free frees the bound listener too. */
+	if (s->http)
+		evhttp_free(s->http);
+	if (s->bound_path) {
+		unlink(s->bound_path);
+		free(s->bound_path);
+	}
+	free(s);
+}
