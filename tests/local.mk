@@ -24,3 +24,13 @@ tests_unit_test_lib_LDADD = $(UNIT_LIBS)
 endif
 
 EXTRA_DIST += tests/lint.sh
+
+# Integration tests: a real consentd on a temporary socket, driven over
+# HTTP and through consentctl.
+TESTS += \
+	tests/integration/test_daemon.py \
+	tests/integration/test_systemd.sh
+EXTRA_DIST += \
+	tests/integration/harness.py \
+	tests/integration/test_daemon.py \
+	tests/integration/test_systemd.sh
