@@ -185,6 +185,9 @@ server_new(struct daemon *d, struct server **ret)
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
 	evhttp_set_gencb(s->http, server_dispatch, s);
 	evhttp_set_default_content_type(s->http, "application/json");
+	/* An oversized body gets a 413 and is drained, rather than a reset
+	 * that the client may see before it reads the status. */
+	evhttp_set_flags(s->http, EVHTTP_SERVER_LINGERING_CLOSE);
 	*ret = s;
 	return 0;
 }
