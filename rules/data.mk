@@ -1,1 +1,23 @@
 # rules/: dataset readers and PII detectors.
+rules_librules_la_SOURCES += \
+	rules/reader.h \
+	rules/reader-internal.h \
+	rules/reader.c \
+	rules/reader_text.c \
+	rules/reader_jsonl.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_reader
+TESTS += tests/unit/test_reader
+tests_unit_test_reader_SOURCES = tests/unit/test_reader.c
+tests_unit_test_reader_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_reader_LDADD = rules/librules.la $(UNIT_LIBS)
+endif
+
+EXTRA_DIST += \
+	tests/data/readers/events.jsonl \
+	tests/data/readers/people-multi.csv.gz \
+	tests/data/readers/people.csv \
+	tests/data/readers/people.csv.gz \
+	tests/data/readers/people.tsv \
+	tests/data/readers/truncated.csv.gz

@@ -1,0 +1,359 @@
+/* CSV (RFC 4180) and TSV (IANA text/tab-separated-values) record parser. */
+#include "config.h"
+
+#include <string.h>
+
+#include "reader-internal.h"
+
+/* Returned by the scanner when the window holds no more of the record. */
+#define TEXT_NEED_MORE 2
+
+static void
+text_bad(struct reader *r, const char *what)
+{
+	if (r->rec_bad)
+		return;
+	r->rec_bad = true;
+	reader_set_error(r, "%s", what);
+}
+
+/* Records one finished field of the record being parsed. */
+static int
+text_end_field(struct reader *r, size_t start, size_t len)
+{
+	size_t n = r->nfields_seen++;
+	int k;
+
+	if (r->rec_bad)
+		return 0;
+	if (n >= r->max_columns) {
+		r->rec_bad = true;
+		reader_set_error(r, "more than %zu fields", r->max_columns);
+		return 0;
+	}
+	if (len > r->max_field) {
+		r->rec_bad = true;
+		reader_set_error(r, "field %zu longer than %zu bytes", n + 1,
+		    r->max_field);
+		return 0;
+	}
+	/* Surplus fields of a data record are counted, not kept. */
+	if (r->header_done && n >= r->ncolumns)
+		return 0;
+	k = reader_spans_reserve(r, n + 1);
+	if (k < 0)
+		return k;
+	r->spans[n].off = start - r->rec_start;
+	r->spans[n].len = len;
+	r->nspans = n + 1;
+	return 0;
+}
+
+static int
+text_header(struct reader *r)
+{
+	size_t c;
+	int k;
+
+	if (r->rec_bad) {
+		reader_set_error(r, "malformed header row");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < r->nspans; i++) {
+		const char *name = r->win + r->rec_start + r->spans[i].off;
+		size_t len = r->spans[i].len;
+
+		if (len == 0) {
+			reader_set_error(r, "header: column %zu has an empty "
+			    "name", i + 1);
+			return -EINVAL;
+		}
+		k = reader_column_add(r, name, len, &c);
+		if (k == -EEXIST) {
+			reader_set_error(r, "header: column %zu repeats the "
+			    "name of an earlier column", i + 1);
+			return -EINVAL;
+		}
+		if (k == -EINVAL) {
+			reader_set_error(r, "header: column %zu name holds a "
+			    "NUL byte", i + 1);
+			return -EINVAL;
+		}
+		if (k < 0)
+			return k;
+	}
+	r->header_done = true;
+	return reader_fields_reserve(r, r->ncolumns);
+}
+
+/* The record [rec_start, pos) is complete. */
+static int
+text_end_record(struct reader *r)
+{
+	r->state = READER_ST_RECORD_START;
+	if (!r->rec_bad && r->pos - r->rec_start > r->max_record) {
+		r->rec_bad = true;
+		reader_set_error(r, "record longer than %zu bytes",
+		    r->max_record);
+	}
+	if (!r->header_done)
+		return text_header(r);
+	r->nrecords++;
+	if (!r->rec_bad && r->nfields_seen != r->ncolumns) {
+		r->rec_bad = true;
+		reader_set_error(r, "record has %zu fields, expected %zu",
+		    r->nfields_seen, r->ncolumns);
+	}
+	if (r->rec_bad)
+		return -EBADMSG;
+	for (size_t i = 0; i < r->ncolumns; i++) {
+		r->fields[i].value = r->win + r->rec_start + r->spans[i].off;
+		r->fields[i].len = r->spans[i].len;
+	}
+	r->nfields = r->ncolumns;
+	return 1;
+}
+
+static size_t
+text_count_newlines(const char *p, size_t n)
+{
+	const char *end = p + n;
+	size_t count = 0;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		count++;
+		p++;
+	}
+	return count;
+}
+
+/* Scans from pos. Returns 1 at the end of a record, 0 at the end of the
+ * data before any record, TEXT_NEED_MORE when the window is exhausted, or
+ * -errno. */
+static int
+text_scan(struct reader *r, char delim, bool quoting)
+{
+	char *w = r->win;
+	size_t end = r->win_len;
+	int k;
+
+	for (;;) {
+		switch (r->state) {
+		case READER_ST_RECORD_START:
+			if (r->pos == end)
+				return r->eof ? 0 : TEXT_NEED_MORE;
+			/* Blank lines separate nothing: skip them. */
+			if (w[r->pos] == '\n') {
+				r->pos++;
+				r->line++;
+				continue;
+			}
+			if (w[r->pos] == '\r') {
+				if (r->pos + 1 == end && !r->eof)
+					return TEXT_NEED_MORE;
+				if (r->pos + 1 < end && w[r->pos + 1] == '\n') {
+					r->pos += 2;
+					r->line++;
+					continue;
+				}
+			}
+			r->rec_start = r->pos;
+			r->rec_line = r->line;
+			r->rec_bad = false;
+			r->nfields_seen = 0;
+			r->nspans = 0;
+			r->state = READER_ST_FIELD_START;
+			continue;
+
+		case READER_ST_FIELD_START:
+			if (r->pos == end && !r->eof)
+				return TEXT_NEED_MORE;
+			if (quoting && r->pos < end && w[r->pos] == '"') {
+				r->pos++;
+				r->fld_start = r->wr = r->pos;
+				r->state = READER_ST_QUOTED;
+				continue;
+			}
+			r->fld_start = r->pos;
+			r->state = READER_ST_UNQUOTED;
+			continue;
+
+		case READER_ST_UNQUOTED: {
+			const char *nl = NULL, *d, *q;
+			size_t e, len;
+
+			if (r->nl_pos != SIZE_MAX && r->nl_pos >= r->pos &&
+			    r->nl_pos < end)
+				nl = w + r->nl_pos;
+			else if (r->pos < end &&
+			    (nl = memchr(w + r->pos, '\n', end - r->pos)))
+				r->nl_pos = (size_t)(nl - w);
+			e = nl ? (size_t)(nl - w) : end;
+			d = e > r->pos ? memchr(w + r->pos, delim, e - r->pos) :
+			    NULL;
+			if (d)
+				e = (size_t)(d - w);
+			if (quoting && e > r->pos &&
+			    (q = memchr(w + r->pos, '"', e - r->pos))) {
+				text_bad(r, "quote inside an unquoted field");
+				r->pos = (size_t)(q - w);
+				r->state = READER_ST_SKIP_LINE;
+				continue;
+			}
+			if (e == end) {
+				r->pos = end;
+				if (!r->eof)
+					return TEXT_NEED_MORE;
+				k = text_end_field(r, r->fld_start,
+				    end - r->fld_start);
+				return k < 0 ? k : 1;
+			}
+			len = e - r->fld_start;
+			if (d) {
+				k = text_end_field(r, r->fld_start, len);
+				if (k < 0)
+					return k;
+				r->pos = e + 1;
+				r->state = READER_ST_FIELD_START;
+				continue;
+			}
+			if (len > 0 && w[e - 1] == '\r')
+				len--;
+			k = text_end_field(r, r->fld_start, len);
+			if (k < 0)
+				return k;
+			r->pos = e + 1;
+			r->line++;
+			return 1;
+		}
+
+		case READER_ST_QUOTED: {
+			const char *q = memchr(w + r->pos, '"', end - r->pos);
+			size_t stop = q ? (size_t)(q - w) : end;
+			size_t n = stop - r->pos;
+
+			r->line += text_count_newlines(w + r->pos, n);
+			if (!r->rec_bad) {
+				if (r->wr != r->pos)
+					memmove(w + r->wr, w + r->pos, n);
+				r->wr += n;
+			}
+			r->pos = stop;
+			if (!q) {
+				if (!r->eof)
+					return TEXT_NEED_MORE;
+				text_bad(r, "unterminated quoted field");
+				return 1;
+			}
+			if (r->pos + 1 == end && !r->eof)
+				return TEXT_NEED_MORE;
+			if (r->pos + 1 < end && w[r->pos + 1] == '"') {
+				/* "" stands for one quote */
+				if (!r->rec_bad)
+					w[r->wr++] = '"';
+				r->pos += 2;
+				continue;
+			}
+			r->pos++;
+			k = text_end_field(r, r->fld_start,
+			    r->rec_bad ? 0 : r->wr - r->fld_start);
+			if (k < 0)
+				return k;
+			r->state = READER_ST_AFTER_QUOTE;
+			continue;
+		}
+
+		case READER_ST_AFTER_QUOTE:
+			if (r->pos == end)
+				return r->eof ? 1 : TEXT_NEED_MORE;
+			if (w[r->pos] == delim) {
+				r->pos++;
+				r->state = READER_ST_FIELD_START;
+				continue;
+			}
+			if (w[r->pos] == '\n') {
+				r->pos++;
+				r->line++;
+				return 1;
+			}
+			if (w[r->pos] == '\r') {
+				if (r->pos + 1 == end && !r->eof)
+					return TEXT_NEED_MORE;
+				if (r->pos + 1 < end && w[r->pos + 1] == '\n') {
+					r->pos += 2;
+					r->line++;
+					return 1;
+				}
+			}
+			text_bad(r, "unexpected character after a closing "
+			    "quote");
+			r->state = READER_ST_SKIP_LINE;
+			continue;
+
+		case READER_ST_SKIP_LINE: {
+			const char *nl = memchr(w + r->pos, '\n',
+			    end - r->pos);
+
+			if (nl) {
+				r->pos = (size_t)(nl - w) + 1;
+				r->line++;
+				return 1;
+			}
+			r->pos = end;
+			return r->eof ? 1 : TEXT_NEED_MORE;
+		}
+
+		default:
+			return -EINVAL;
+		}
+	}
+}
+
+/* Before more data is read: enforce the limits that bound the window. */
+static void
+text_check_limits(struct reader *r)
+{
+	if (r->rec_bad || r->state == READER_ST_RECORD_START)
+		return;
+	if (r->pos - r->rec_start > r->max_record) {
+		r->rec_bad = true;
+		reader_set_error(r, "record longer than %zu bytes",
+		    r->max_record);
+	} else if (r->state == READER_ST_UNQUOTED &&
+	    r->pos - r->fld_start > r->max_field) {
+		r->rec_bad = true;
+		reader_set_error(r, "field %zu longer than %zu bytes",
+		    r->nfields_seen + 1, r->max_field);
+	} else if (r->state == READER_ST_QUOTED &&
+	    r->wr - r->fld_start > r->max_field) {
+		r->rec_bad = true;
+		reader_set_error(r, "field %zu longer than %zu bytes",
+		    r->nfields_seen + 1, r->max_field);
+	}
+}
+
+int
+reader_text_next(struct reader *r)
+{
+	char delim = r->format == READER_TSV ? '\t' : ',';
+	bool quoting = r->format == READER_CSV;
+	int k;
+
+	for (;;) {
+		k = text_scan(r, delim, quoting);
+		if (k == 1) {
+			k = text_end_record(r);
+			if (k != 0)
+				return k;
+			/* the header row: go on to the first record */
+			continue;
+		}
+		if (k <= 0)
+			return k;
+		text_check_limits(r);
+		k = reader_fill(r, r->rec_bad || r->state ==
+		    READER_ST_RECORD_START ? r->pos : r->rec_start);
+		if (k < 0)
+			return k;
+	}
+}
