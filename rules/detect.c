@@ -1,0 +1,464 @@
+/* Detector sets: names, the pre-filter and dispatch of a scan, and custom
+ * PCRE2 detectors with optional checksum validation. */
+#include "config.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "detect-internal.h"
+
+#define DETECT_MAX 64
+/* Bounds on the work one custom detector may do on one value. */
+#define DETECT_MATCH_LIMIT 1000000
+#define DETECT_DEPTH_LIMIT 10000
+#define DETECT_MAX_ATTEMPTS 64
+#define DETECT_JIT_STACK_START (32 * 1024)
+#define DETECT_JIT_STACK_MAX (1024 * 1024)
+
+static const char *const detector_names[] = {
+	[DETECT_EMAIL] = "email",
+	[DETECT_PHONE] = "phone",
+	[DETECT_CREDIT_CARD] = "credit_card",
+	[DETECT_IBAN] = "iban",
+	[DETECT_US_SSN] = "us_ssn",
+	[DETECT_IPV4] = "ipv4",
+	[DETECT_IPV6] = "ipv6",
+	[DETECT_DATE_OF_BIRTH] = "date_of_birth",
+	[DETECT_CUSTOM] = "custom",
+};
+
+const char *const detector_default_names[] = {
+	"email", "phone", "credit_card", "iban", "us_ssn", "ipv4", "ipv6",
+	"date_of_birth", NULL,
+};
+
+struct detector_entry {
+	enum detector_kind kind;
+	char *name; /* custom detectors only */
+	pcre2_code *code;
+	enum detector_checksum validate;
+};
+
+struct detector_set {
+	size_t n;
+	struct detector_entry e[DETECT_MAX];
+	bool has_custom;
+	int64_t ref_days; /* the last plausible birth day */
+};
+
+struct detector_scratch {
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit;
+	uint64_t errors;
+};
+
+int
+detector_kind_from_name(const char *name, enum detector_kind *ret)
+{
+	if (streq(name, "ip_address")) {
+		*ret = DETECT_IPV4;
+		return 1;
+	}
+	for (size_t i = 0; i < _DETECT_BUILTIN_MAX; i++)
+		if (streq(name, detector_names[i])) {
+			*ret = (enum detector_kind)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int
+detector_kinds_from_name(const char *name, enum detector_kind ret[2],
+    size_t *ret_n)
+{
+	enum detector_kind k;
+	int r;
+
+	r = detector_kind_from_name(name, &k);
+	if (r < 0)
+		return r;
+	ret[0] = k;
+	if (r == 1)
+		ret[1] = DETECT_IPV6;
+	*ret_n = r == 1 ? 2 : 1;
+	return 0;
+}
+
+const char *
+detector_kind_name(enum detector_kind k)
+{
+	if ((unsigned)k >= ELEMENTSOF(detector_names))
+		return NULL;
+	return detector_names[k];
+}
+
+int
+detector_checksum_from_name(const char *name, enum detector_checksum *ret)
+{
+	static const struct {
+		const char *name;
+		enum detector_checksum c;
+	} table[] = {
+		{ "none", CHECKSUM_NONE },
+		{ "luhn", CHECKSUM_LUHN },
+		{ "mod97", CHECKSUM_MOD97 },
+		{ "iban", CHECKSUM_IBAN },
+		{ "verhoeff", CHECKSUM_VERHOEFF },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(table); i++)
+		if (streq(name, table[i].name)) {
+			*ret = table[i].c;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static void
+detector_entry_clear(struct detector_entry *e)
+{
+	free(e->name);
+	pcre2_code_free(e->code);
+}
+
+void
+detector_set_free(struct detector_set *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		detector_entry_clear(&s->e[i]);
+	free(s);
+}
+
+static void
+detector_err(char *errbuf, size_t errlen, const char *fmt, ...)
+    _printf_(3, 4);
+
+static void
+detector_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errbuf || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int
+detector_compile(const struct detector_custom_spec *spec,
+    struct detector_entry *e, char *errbuf, size_t errlen)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	int code;
+
+	e->code = pcre2_compile((PCRE2_SPTR)spec->pattern,
+	    PCRE2_ZERO_TERMINATED, PCRE2_NEVER_BACKSLASH_C, &code, &off,
+	    NULL);
+	if (!e->code) {
+		if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
+			snprintf((char *)msg, sizeof(msg), "error %d", code);
+		detector_err(errbuf, errlen,
+		    "detector '%s': bad pattern at offset %zu: %s", spec->name,
+		    (size_t)off, (const char *)msg);
+		return -EINVAL;
+	}
+	/* Without JIT support (or memory for it) the interpreter runs the
+	 * same pattern, only slower. */
+	(void)pcre2_jit_compile(e->code, PCRE2_JIT_COMPLETE);
+	return 0;
+}
+
+static int64_t
+detector_today(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (t == (time_t)-1 || !gmtime_r(&t, &tm))
+		return 0;
+	return detect_days_from_civil(tm.tm_year + 1900,
+	    (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
+}
+
+int
+detector_set_new(const enum detector_kind *kinds, size_t nkinds,
+    const struct detector_custom_spec *custom, size_t ncustom,
+    struct detector_set **ret, char *errbuf, size_t errlen)
+{
+	_cleanup_(detector_set_freep) struct detector_set *s = NULL;
+	int k;
+
+	if ((nkinds && !kinds) || (ncustom && !custom) || !ret) {
+		detector_err(errbuf, errlen, "invalid arguments");
+		return -EINVAL;
+	}
+	if (nkinds > DETECT_MAX || ncustom > DETECT_MAX - nkinds) {
+		detector_err(errbuf, errlen, "more than %d detectors",
+		    DETECT_MAX);
+		return -E2BIG;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->ref_days = detector_today();
+	for (size_t i = 0; i < nkinds; i++) {
+		if ((unsigned)kinds[i] >= _DETECT_BUILTIN_MAX) {
+			detector_err(errbuf, errlen, "unknown detector kind %d",
+			    (int)kinds[i]);
+			return -EINVAL;
+		}
+		s->e[s->n++].kind = kinds[i];
+	}
+	for (size_t i = 0; i < ncustom; i++) {
+		const struct detector_custom_spec *spec = &custom[i];
+		struct detector_entry *e = &s->e[s->n];
+
+		if (!spec->name || !spec->name[0] || !spec->pattern) {
+			detector_err(errbuf, errlen,
+			    "custom detector %zu needs a name and a pattern",
+			    i + 1);
+			return -EINVAL;
+		}
+		if ((unsigned)spec->validate > CHECKSUM_VERHOEFF) {
+			detector_err(errbuf, errlen,
+			    "detector '%s': unknown checksum", spec->name);
+			return -EINVAL;
+		}
+		e->kind = DETECT_CUSTOM;
+		e->validate = spec->validate;
+		e->name = strdup(spec->name);
+		if (!e->name)
+			return -ENOMEM;
+		s->n++;
+		k = detector_compile(spec, e, errbuf, errlen);
+		if (k < 0)
+			return k;
+		s->has_custom = true;
+	}
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+int
+detector_set_reference_date(struct detector_set *s, int year, int month,
+    int day)
+{
+	if (!s || year < 1900 || year > 9999 ||
+	    !detect_date_valid(year, month, day))
+		return -EINVAL;
+	s->ref_days = detect_days_from_civil(year, (unsigned)month,
+	    (unsigned)day);
+	return 0;
+}
+
+size_t
+detector_set_size(const struct detector_set *s)
+{
+	return s ? s->n : 0;
+}
+
+const char *
+detector_set_name(const struct detector_set *s, size_t i)
+{
+	if (!s || i >= s->n)
+		return NULL;
+	if (s->e[i].kind == DETECT_CUSTOM)
+		return s->e[i].name;
+	return detector_names[s->e[i].kind];
+}
+
+struct detector_scratch *
+detector_scratch_new(const struct detector_set *s)
+{
+	struct detector_scratch *sc = calloc(1, sizeof(*sc));
+
+	if (!sc)
+		return NULL;
+	sc->md = pcre2_match_data_create(1, NULL);
+	sc->mctx = pcre2_match_context_create(NULL);
+	if (!sc->md || !sc->mctx) {
+		detector_scratch_free(sc);
+		return NULL;
+	}
+	pcre2_set_match_limit(sc->mctx, DETECT_MATCH_LIMIT);
+	pcre2_set_depth_limit(sc->mctx, DETECT_DEPTH_LIMIT);
+	if (s && s->has_custom) {
+		sc->jit = pcre2_jit_stack_create(DETECT_JIT_STACK_START,
+		    DETECT_JIT_STACK_MAX, NULL);
+		/* NULL when JIT is unavailable: the default stack serves. */
+		if (sc->jit)
+			pcre2_jit_stack_assign(sc->mctx, NULL, sc->jit);
+	}
+	return sc;
+}
+
+void
+detector_scratch_free(struct detector_scratch *sc)
+{
+	if (!sc)
+		return;
+	pcre2_match_data_free(sc->md);
+	pcre2_match_context_free(sc->mctx);
+	pcre2_jit_stack_free(sc->jit);
+	free(sc);
+}
+
+uint64_t
+detector_scratch_errors(const struct detector_scratch *sc)
+{
+	return sc ? sc->errors : 0;
+}
+
+static bool
+detector_luhn_any(const char *s, size_t n)
+{
+	char digits[64];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!detect_digit(s[i]))
+			continue;
+		if (k == sizeof(digits))
+			return false;
+		digits[k++] = s[i];
+	}
+	return luhn_valid(digits, k);
+}
+
+static bool
+detector_checksum_ok(enum detector_checksum c, const char *s, size_t n)
+{
+	switch (c) {
+	case CHECKSUM_NONE:
+		return true;
+	case CHECKSUM_LUHN:
+		return detector_luhn_any(s, n);
+	case CHECKSUM_MOD97:
+		return detect_mod97_valid(s, n);
+	case CHECKSUM_IBAN:
+		return iban_valid(s, n);
+	case CHECKSUM_VERHOEFF:
+		return detect_verhoeff_valid(s, n);
+	}
+	return false;
+}
+
+/* 1 match, 0 none, -1 error (limits hit, out of memory). */
+static int
+detector_custom_scan(const struct detector_entry *e,
+    struct detector_scratch *sc, const char *v, size_t len)
+{
+	PCRE2_SIZE start = 0;
+
+	for (int attempt = 0; attempt < DETECT_MAX_ATTEMPTS; attempt++) {
+		PCRE2_SIZE *ov;
+		int rc;
+
+		rc = pcre2_match(e->code, (PCRE2_SPTR)v, len, start, 0, sc->md,
+		    sc->mctx);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			return 0;
+		if (rc < 0)
+			return -1;
+		ov = pcre2_get_ovector_pointer(sc->md);
+		if (ov[1] < ov[0])
+			return -1; /* \K pushed the start past the end */
+		if (detector_checksum_ok(e->validate, v + ov[0],
+		    ov[1] - ov[0]))
+			return 1;
+		/* a failed checksum: look for a match starting later */
+		start = ov[0] + 1;
+		if (start > len)
+			return 0;
+	}
+	return 0;
+}
+
+uint64_t
+detector_set_scan(const struct detector_set *s, struct detector_scratch *sc,
+    const char *value, size_t len, bool dob_context)
+{
+	struct detector_scratch *own = NULL;
+	uint64_t hits = 0;
+	unsigned seen = 0;
+	size_t ndig = 0;
+
+	if (!s || !value || len == 0)
+		return 0;
+	/* One pass of cheap facts decides which finders can possibly hit. */
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = detect_class[(uint8_t)value[i]];
+
+		seen |= c;
+		ndig += c & DCL_DIGIT;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct detector_entry *e = &s->e[i];
+		bool hit = false;
+
+		switch (e->kind) {
+		case DETECT_EMAIL:
+			hit = (seen & DCL_AT) && (seen & DCL_DOT) && len >= 6 &&
+			    detect_find_email(value, len);
+			break;
+		case DETECT_PHONE:
+			hit = ndig >= 8 && detect_find_phone(value, len);
+			break;
+		case DETECT_CREDIT_CARD:
+			hit = ndig >= 13 && detect_find_card(value, len);
+			break;
+		case DETECT_IBAN:
+			hit = ndig >= 2 && (seen & DCL_ALPHA) && len >= 15 &&
+			    detect_find_iban(value, len);
+			break;
+		case DETECT_US_SSN:
+			hit = ndig >= 9 && detect_find_ssn(value, len);
+			break;
+		case DETECT_IPV4:
+			hit = ndig >= 4 && (seen & DCL_DOT) &&
+			    detect_find_ipv4(value, len);
+			break;
+		case DETECT_IPV6:
+			hit = (seen & DCL_COLON) && (seen & DCL_HEX) &&
+			    detect_find_ipv6(value, len);
+			break;
+		case DETECT_DATE_OF_BIRTH:
+			hit = dob_context && ndig >= 4 &&
+			    detect_find_dob(value, len, s->ref_days);
+			break;
+		case DETECT_CUSTOM: {
+			int r;
+
+			if (!sc && !own) {
+				own = detector_scratch_new(s);
+				if (!own) {
+					hit = true; /* fail closed */
+					break;
+				}
+			}
+			r = detector_custom_scan(e, sc ? sc : own, value, len);
+			if (r < 0) {
+				/* A value the pattern cannot decide on is
+				 * reported, never silently passed. */
+				(sc ? sc : own)->errors++;
+				hit = true;
+			} else {
+				hit = r > 0;
+			}
+			break;
+		}
+		}
+		if (hit)
+			hits |= UINT64_C(1) << i;
+	}
+	detector_scratch_free(own);
+	return hits;
+}
