@@ -5,6 +5,7 @@
 
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <sys/types.h>
 
@@ -78,11 +79,78 @@ void server_reply_json(struct evhttp_request *req, int status, json_t *body);
 void server_reply_error(struct evhttp_request *req, enum err_code code,
     const char *fmt, ...) _printf_(3, 4);
 
+/* server.c: request helpers. Each replies with an error itself and
+ * returns < 0 when the request cannot go on. */
+int server_read_json(struct evhttp_request *req, size_t max, json_t **ret);
+int server_query(struct evhttp_request *req, struct evkeyvalq *ret);
+/* 1 when present, 0 when absent and not required. */
+int server_query_u64(struct evhttp_request *req, struct evkeyvalq *q,
+    const char *name, bool required, uint64_t *ret);
+
+/* ledger.c: the ledger service. One writer thread owns the write
+ * connection and commits queued jobs in batches (one transaction, one
+ * fsync), then signs a checkpoint at most every checkpoint_interval;
+ * reads use a second connection on the event loop. */
+struct ledger_service;
+struct ledger;
+struct ledger_job;
+/* Runs on the writer thread inside the batch's transaction. It may fail
+ * with a "soft" error (validation, not found) only before it writes. */
+typedef int (*ledger_job_run_fn)(struct ledger *l, struct ledger_job *job);
+/* Runs on the event loop once the batch is durable (or failed). */
+typedef void (*ledger_job_done_fn)(struct ledger_job *job);
+struct ledger_job {
+	ledger_job_run_fn run;
+	ledger_job_done_fn done;
+	void *userdata;              /* for run and done */
+	struct evhttp_request *req;  /* the request to answer, if any */
+	int result;                  /* run's result, or the commit's failure */
+	char message[512];           /* what failed */
+	json_t *response;            /* built by run (owned) */
+	struct ledger_job *next;
+	struct event *ev;
+	struct daemon *daemon;
+};
+int ledger_service_start(struct daemon *d, struct ledger_service **ret);
+void ledger_service_stop(struct ledger_service *s);
+/* Queues a job; -EAGAIN when the queue is full. Ownership passes on
+ * success: the job is freed after done() returns. */
+int ledger_service_submit(struct ledger_service *s, struct ledger_job *job);
+struct ledger *ledger_service_reader(struct ledger_service *s);
+void ledger_job_free(struct ledger_job *job);
+/* Answers job->req from job->result / job->response. */
+void ledger_job_reply(struct ledger_job *job);
+json_t *ledger_service_stats(struct ledger_service *s);
+
+void route_checkpoint(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+void route_ledger_key(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+void route_proof_inclusion(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+void route_proof_consistency(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+void route_entries(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+void route_ledger_reindex(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+void route_ledger_verify(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+
+/* consents.c: consent events and subjects over HTTP. */
+void route_consents_post(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+void route_consents_get(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+void route_subject_erase(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+
 /* main.c: the daemon's state, shared by the routes. */
 struct daemon {
 	struct event_base *base;
 	struct config *config;
 	struct server *server;
+	struct ledger_service *ledger;
 	usec_t started_at;       /* realtime */
 	uint64_t requests;       /* served since start */
 	uint64_t reloads;        /* successful reloads */

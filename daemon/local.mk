@@ -6,7 +6,9 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/consentd.h \
 	daemon/config.c \
 	daemon/notify.c \
-	daemon/server.c
+	daemon/server.c \
+	daemon/ledger.c \
+	daemon/consents.c
 
 sbin_PROGRAMS += consentd
 consentd_SOURCES = daemon/main.c

@@ -207,6 +207,9 @@ run(struct daemon *d)
 				    dir);
 		}
 	}
+	r = ledger_service_start(d, &d->ledger);
+	if (r < 0)
+		return r;
 	r = server_new(d, &d->server);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the HTTP server: %m");
@@ -333,6 +336,8 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
+	/* The ledger, keys and secrets are private to the daemon. */
+	umask(0077);
 	signal(SIGPIPE, SIG_IGN);
 	if (evthread_use_pthreads() < 0)
 		fatal("Failed to enable libevent threading");
@@ -342,6 +347,8 @@ main(int argc, char *argv[])
 	d.started_at = now_realtime();
 	r = run(&d);
 	server_free(d.server);
+	/* After the server: queued appends are committed before exit. */
+	ledger_service_stop(d.ledger);
 	event_base_free(d.base);
 	config_free(d.config);
 	libevent_global_shutdown();

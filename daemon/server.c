@@ -4,6 +4,8 @@
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
+#include <strings.h>
+#include <sys/queue.h>
 #include <event2/listener.h>
 #include <grp.h>
 #include <stdarg.h>
@@ -41,6 +43,17 @@ static void route_version(struct daemon *d, struct evhttp_request *req,
 static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/health", false, route_health },
 	{ EVHTTP_REQ_GET, "/v1/version", false, route_version },
+	{ EVHTTP_REQ_POST, "/v1/consents", false, route_consents_post },
+	{ EVHTTP_REQ_GET, "/v1/consents/", true, route_consents_get },
+	{ EVHTTP_REQ_POST, "/v1/subjects/erase", false, route_subject_erase },
+	{ EVHTTP_REQ_GET, "/v1/checkpoint", false, route_checkpoint },
+	{ EVHTTP_REQ_GET, "/v1/ledger/key", false, route_ledger_key },
+	{ EVHTTP_REQ_GET, "/v1/proof/inclusion", false, route_proof_inclusion },
+	{ EVHTTP_REQ_GET, "/v1/proof/consistency", false,
+	    route_proof_consistency },
+	{ EVHTTP_REQ_GET, "/v1/entries", false, route_entries },
+	{ EVHTTP_REQ_POST, "/v1/ledger/reindex", false, route_ledger_reindex },
+	{ EVHTTP_REQ_POST, "/v1/ledger/verify", false, route_ledger_verify },
 };
 
 void
@@ -102,6 +115,82 @@ route_version(struct daemon *d, struct evhttp_request *req, const char *rest)
 	server_reply_json(req, 200,
 	    json_pack("{s:s, s:s, s:s}", "name", PACKAGE_NAME, "version",
 		PACKAGE_VERSION, "api", "v1"));
+}
+
+int
+server_read_json(struct evhttp_request *req, size_t max, json_t **ret)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type");
+	size_t len = evbuffer_get_length(in);
+	char err[256];
+	json_t *v;
+	unsigned char *data;
+
+	if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+		server_reply_error(req, ERR_UNSUPPORTED_MEDIA_TYPE, NULL);
+		return -EINVAL;
+	}
+	if (len > max) {
+		server_reply_error(req, ERR_PAYLOAD_TOO_LARGE,
+		    "Request body of %zu bytes exceeds %zu", len, max);
+		return -E2BIG;
+	}
+	data = evbuffer_pullup(in, (ev_ssize_t)len);
+	if (!data && len > 0) {
+		server_reply_error(req, ERR_INTERNAL, "Out of memory");
+		return -ENOMEM;
+	}
+	v = json_parse((const char *)(data ? (const char *)data : ""), len, err,
+	    sizeof(err));
+	if (!v) {
+		server_reply_error(req, ERR_INVALID_JSON, "Invalid JSON: %s", err);
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
+int
+server_query(struct evhttp_request *req, struct evkeyvalq *ret)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+
+	TAILQ_INIT(ret);
+	if (q && evhttp_parse_query_str(q, ret) < 0) {
+		server_reply_error(req, ERR_BAD_REQUEST, "Malformed query string");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+server_query_u64(struct evhttp_request *req, struct evkeyvalq *q,
+    const char *name, bool required, uint64_t *ret)
+{
+	const char *v = evhttp_find_header(q, name);
+	char *end;
+	unsigned long long n;
+
+	if (!v) {
+		if (!required)
+			return 0;
+		server_reply_error(req, ERR_INVALID_ARGUMENT,
+		    "Missing query parameter '%s'", name);
+		return -EINVAL;
+	}
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (!*v || *v == '-' || *v == '+' || *end || errno ||
+	    n > (unsigned long long)INT64_MAX) {
+		server_reply_error(req, ERR_INVALID_ARGUMENT,
+		    "Query parameter '%s' must be a non-negative integer", name);
+		return -EINVAL;
+	}
+	*ret = n;
+	return 1;
 }
 
 static const char *

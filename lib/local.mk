@@ -15,3 +15,9 @@ lib_libcore_la_SOURCES = \
 	lib/crypto.c lib/crypto.h
 
 include lib/tlog.mk
+
+# The ledger: storage interface (SQLite), the log, verification.
+lib_libcore_la_SOURCES += \
+	lib/store.h lib/store_sqlite.c \
+	lib/ledger.h lib/ledger.c lib/ledger_verify.c \
+	lib/consent.h lib/consent.c

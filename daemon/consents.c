@@ -1,0 +1,333 @@
+/* Consent events and subjects over HTTP: recording, queries as of any
+ * time or ledger size, and erasure. */
+#include "config.h"
+
+#include <string.h>
+
+#include "codec.h"
+#include "consent.h"
+#include "crypto.h"
+#include "consentd.h"
+#include "json.h"
+#include "ledger.h"
+#include "log.h"
+
+#define CONSENTS_PER_REQUEST_MAX 10000
+
+struct consents_job {
+	struct consent_event *events;
+	size_t n;
+	usec_t recorded;
+};
+
+static void
+consents_job_free(struct consents_job *cj)
+{
+	if (!cj)
+		return;
+	for (size_t i = 0; i < cj->n; i++)
+		consent_event_done(&cj->events[i]);
+	free(cj->events);
+	free(cj);
+}
+
+static int
+consents_run(struct ledger *l, struct ledger_job *job)
+{
+	struct consents_job *cj = job->userdata;
+	json_t *entries = json_array();
+	int r = 0;
+
+	if (!entries)
+		return -ENOMEM;
+	for (size_t i = 0; i < cj->n; i++) {
+		uint8_t token[STORE_TOKEN_LEN], leaf[MERKLE_HASH_LEN];
+		uint64_t index;
+		json_t *body;
+		char *leaf64;
+
+		r = ledger_subject_token(l, cj->events[i].subject, true, token);
+		if (r < 0)
+			break;
+		body = consent_entry_body(&cj->events[i], token, cj->recorded);
+		if (!body) {
+			r = -ENOMEM;
+			break;
+		}
+		r = ledger_append_json(l, "consent", body, &index, leaf);
+		json_decref(body);
+		if (r < 0)
+			break;
+		leaf64 = base64_encode(leaf, sizeof(leaf));
+		json_array_append_new(entries, json_pack("{s:I, s:s}", "index",
+		    (json_int_t)index, "leaf_hash", leaf64 ? leaf64 : ""));
+		free(leaf64);
+	}
+	if (r < 0) {
+		/* Written entries make a soft failure impossible now. */
+		if (r == -EINVAL || r == -EMSGSIZE)
+			r = -EIO;
+		json_decref(entries);
+		return r;
+	}
+	job->response = json_pack("{s:o, s:I}", "entries", entries, "size",
+	    (json_int_t)(ledger_size(l) + cj->n));
+	return 0;
+}
+
+static void
+consents_done(struct ledger_job *job)
+{
+	if (job->result >= 0 && job->response) {
+		/* Report the committed size, now known. */
+		json_t *entries = json_object_get(job->response, "entries");
+		json_t *last = json_array_get(entries,
+		    json_array_size(entries) - 1);
+		if (last)
+			json_object_set_new(job->response, "size",
+			    json_integer(json_integer_value(
+				json_object_get(last, "index")) + 1));
+	}
+	ledger_job_reply(job);
+	consents_job_free(job->userdata);
+}
+
+void
+route_consents_post(struct daemon *d, struct evhttp_request *req,
+    const char *rest)
+{
+	_cleanup_json_ json_t *in = NULL;
+	struct consents_job *cj;
+	struct ledger_job *job;
+	usec_t now = now_realtime();
+	size_t n;
+	int r;
+
+	if (server_read_json(req, (size_t)d->config->max_request_bytes, &in) < 0)
+		return;
+	n = json_is_array(in) ? json_array_size(in) : 1;
+	if (n == 0 || n > CONSENTS_PER_REQUEST_MAX) {
+		server_reply_error(req, ERR_INVALID_ARGUMENT,
+		    "Send 1 to %d consent events per request",
+		    CONSENTS_PER_REQUEST_MAX);
+		return;
+	}
+	cj = calloc(1, sizeof(*cj));
+	if (!cj || !(cj->events = calloc(n, sizeof(*cj->events)))) {
+		free(cj);
+		server_reply_error(req, ERR_INTERNAL, "Out of memory");
+		return;
+	}
+	cj->recorded = now;
+	/* All or nothing: every event is checked before any is queued. */
+	for (size_t i = 0; i < n; i++) {
+		char err[256];
+		json_t *ev = json_is_array(in) ? json_array_get(in, i) : in;
+		r = consent_event_parse(ev, now, &cj->events[i], err,
+		    sizeof(err));
+		if (r < 0) {
+			consents_job_free(cj);
+			if (json_is_array(in))
+				server_reply_error(req, ERR_INVALID_ARGUMENT,
+				    "Event %zu: %s (nothing was recorded)", i, err);
+			else
+				server_reply_error(req, ERR_INVALID_ARGUMENT,
+				    "%s", err);
+			return;
+		}
+		cj->n++;
+	}
+	job = calloc(1, sizeof(*job));
+	if (!job) {
+		consents_job_free(cj);
+		server_reply_error(req, ERR_INTERNAL, "Out of memory");
+		return;
+	}
+	job->run = consents_run;
+	job->done = consents_done;
+	job->userdata = cj;
+	job->req = req;
+	r = ledger_service_submit(d->ledger, job);
+	if (r < 0) {
+		ledger_job_free(job);
+		consents_job_free(cj);
+		server_reply_error(req, ERR_UNAVAILABLE,
+		    "The ledger queue is full; retry");
+	}
+}
+
+struct state_walk {
+	json_t *purposes;
+	usec_t at;
+};
+
+static int
+state_walk_row(void *userdata, const struct store_consent *c)
+{
+	struct state_walk *w = userdata;
+	char at[TIME_RFC3339_MAX], exp[TIME_RFC3339_MAX];
+	const char *status;
+	json_t *o;
+
+	if (c->kind != CONSENT_GRANT)
+		status = c->kind == CONSENT_REVOKE ? "revoked" : "expired";
+	else if (c->expires_at && c->expires_at <= w->at)
+		status = "expired";
+	else
+		status = "active";
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "purpose", c->purpose,
+	    "status", status, "event", consent_kind_name(c->kind), "at",
+	    time_format_rfc3339(c->at, at), "index", (json_int_t)c->index);
+	if (o && c->expires_at)
+		json_object_set_new(o, "expires",
+		    json_string(time_format_rfc3339(c->expires_at, exp)));
+	json_array_append_new(w->purposes, o);
+	return 0;
+}
+
+void
+route_consents_get(struct daemon *d, struct evhttp_request *req,
+    const char *rest)
+{
+	uint8_t token[STORE_TOKEN_LEN];
+	char hex[2 * STORE_TOKEN_LEN + 1], at_s[TIME_RFC3339_MAX];
+	_cleanup_free_ char *subject = NULL;
+	struct state_walk w = { .at = now_realtime() };
+	struct evkeyvalq q;
+	struct ledger *l = ledger_service_reader(d->ledger);
+	const char *purpose, *at;
+	uint64_t size = 0;
+	int has_size, r;
+
+	subject = evhttp_uridecode(rest, 0, NULL);
+	if (!subject || !*subject || strchr(subject, '/')) {
+		server_reply_error(req, ERR_INVALID_ARGUMENT,
+		    "Expected /v1/consents/SUBJECT");
+		return;
+	}
+	if (server_query(req, &q) < 0)
+		return;
+	purpose = evhttp_find_header(&q, "purpose");
+	at = evhttp_find_header(&q, "at");
+	has_size = server_query_u64(req, &q, "size", false, &size);
+	if (has_size < 0)
+		goto out;
+	if (at && time_parse_rfc3339(at, &w.at) < 0) {
+		server_reply_error(req, ERR_INVALID_ARGUMENT,
+		    "Query parameter 'at' must be an RFC 3339 time");
+		goto out;
+	}
+	if (purpose && !consent_purpose_valid(purpose)) {
+		server_reply_error(req, ERR_INVALID_ARGUMENT,
+		    "Query parameter 'purpose' is not a valid purpose key");
+		goto out;
+	}
+	if (ledger_refresh(l) < 0) {
+		server_reply_error(req, ERR_STORAGE, "%s", ledger_errmsg(l));
+		goto out;
+	}
+	if (!has_size || size > ledger_size(l))
+		size = ledger_size(l);
+	r = ledger_subject_token(l, subject, false, token);
+	if (r == -ENOENT) {
+		server_reply_error(req, ERR_NOT_FOUND,
+		    "No consent was ever recorded for this subject (or it was erased)");
+		goto out;
+	}
+	if (r < 0) {
+		server_reply_error(req, err_from_errno(r), "%s", ledger_errmsg(l));
+		goto out;
+	}
+	w.purposes = json_array();
+	r = store_consent_state(ledger_store(l), token, purpose, w.at, size,
+	    state_walk_row, &w);
+	if (r < 0) {
+		json_decref(w.purposes);
+		server_reply_error(req, ERR_STORAGE, "Cannot read consent state");
+		goto out;
+	}
+	hex_encode(token, sizeof(token), hex);
+	server_reply_json(req, 200,
+	    json_pack("{s:s, s:{s:s, s:I}, s:o}", "token", hex, "as_of", "time",
+		time_format_rfc3339(w.at, at_s), "size", (json_int_t)size,
+		"purposes", w.purposes));
+out:
+	evhttp_clear_headers(&q);
+}
+
+struct erase_job {
+	char *subject;
+};
+
+static int
+erase_run(struct ledger *l, struct ledger_job *job)
+{
+	struct erase_job *ej = job->userdata;
+	uint64_t index;
+	int r;
+
+	r = ledger_subject_erase(l, ej->subject, &index);
+	if (r == -ENOENT) {
+		snprintf(job->message, sizeof(job->message),
+		    "No such subject (never recorded, or already erased)");
+		return r;
+	}
+	if (r < 0)
+		return r;
+	job->response = json_pack("{s:b, s:I}", "erased", 1, "index",
+	    (json_int_t)index);
+	return 0;
+}
+
+static void
+erase_done(struct ledger_job *job)
+{
+	struct erase_job *ej = job->userdata;
+
+	if (job->result >= 0)
+		log_notice("Subject erased; erasure recorded as entry %lld",
+		    (long long)json_integer_value(
+			json_object_get(job->response, "index")));
+	ledger_job_reply(job);
+	secure_wipe(ej->subject, strlen(ej->subject));
+	free(ej->subject);
+	free(ej);
+}
+
+void
+route_subject_erase(struct daemon *d, struct evhttp_request *req,
+    const char *rest)
+{
+	_cleanup_json_ json_t *in = NULL;
+	struct erase_job *ej;
+	struct ledger_job *job;
+	const char *subject;
+	char err[256];
+
+	if (server_read_json(req, 65536, &in) < 0)
+		return;
+	if (json_check_keys(in, (const char *const[]){ "subject", NULL }, err,
+		sizeof(err)) < 0 ||
+	    json_get_string(in, "subject", true, &subject, err, sizeof(err)) < 0) {
+		server_reply_error(req, ERR_INVALID_ARGUMENT, "%s", err);
+		return;
+	}
+	ej = calloc(1, sizeof(*ej));
+	job = calloc(1, sizeof(*job));
+	if (!ej || !job || !(ej->subject = strdup(subject))) {
+		free(ej);
+		free(job);
+		server_reply_error(req, ERR_INTERNAL, "Out of memory");
+		return;
+	}
+	job->run = erase_run;
+	job->done = erase_done;
+	job->userdata = ej;
+	job->req = req;
+	if (ledger_service_submit(d->ledger, job) < 0) {
+		ledger_job_free(job);
+		free(ej->subject);
+		free(ej);
+		server_reply_error(req, ERR_UNAVAILABLE, "The ledger is busy");
+	}
+}

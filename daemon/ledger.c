@@ -1,0 +1,666 @@
+/* The ledger service: a writer thread with durable group commit and
+ * rate-limited checkpoints, and the read-only ledger routes. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "codec.h"
+#include "consentd.h"
+#include "json.h"
+#include "ledger.h"
+#include "log.h"
+
+#define LEDGER_QUEUE_MAX 65536
+#define ENTRIES_PAGE_MAX 1000
+
+struct ledger_service {
+	struct daemon *daemon;
+	struct ledger *writer;       /* writer thread only */
+	struct ledger *reader;       /* event loop only */
+	pthread_t thread;
+	bool running;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct ledger_job *head, *tail;
+	size_t queued;
+	bool stopping;
+	usec_t checkpoint_interval;
+	size_t batch_max;
+	_Atomic uint64_t size;       /* committed entries */
+	_Atomic uint64_t checkpoint_size;
+	_Atomic uint64_t batches;
+	_Atomic uint64_t appends;
+	_Atomic uint64_t commit_failures;
+};
+
+void
+ledger_job_free(struct ledger_job *job)
+{
+	if (!job)
+		return;
+	if (job->ev)
+		event_free(job->ev);
+	json_decref(job->response);
+	free(job);
+}
+
+static void
+job_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ledger_job *job = arg;
+
+	if (job->done)
+		job->done(job);
+	ledger_job_free(job);
+}
+
+int
+ledger_service_submit(struct ledger_service *s, struct ledger_job *job)
+{
+	job->daemon = s->daemon;
+	job->ev = event_new(s->daemon->base, -1, 0, job_done_cb, job);
+	if (!job->ev)
+		return -ENOMEM;
+	pthread_mutex_lock(&s->lock);
+	if (s->queued >= LEDGER_QUEUE_MAX || s->stopping) {
+		pthread_mutex_unlock(&s->lock);
+		event_free(job->ev);
+		job->ev = NULL;
+		return -EAGAIN;
+	}
+	job->next = NULL;
+	if (s->tail)
+		s->tail->next = job;
+	else
+		s->head = job;
+	s->tail = job;
+	s->queued++;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static void
+service_checkpoint(struct ledger_service *s)
+{
+	int r = ledger_checkpoint(s->writer);
+
+	if (r < 0)
+		log_error("Failed to sign a checkpoint: %s",
+		    ledger_errmsg(s->writer));
+	else if (r > 0)
+		atomic_store(&s->checkpoint_size, ledger_size(s->writer));
+}
+
+static bool
+soft_error(int r)
+{
+	/* Errors a job reports before it writes anything. */
+	return r == -EINVAL || r == -ENOENT || r == -EEXIST || r == -EMSGSIZE ||
+	    r == -ERANGE || r == -EDQUOT || r == -EPERM;
+}
+
+static void
+service_run_batch(struct ledger_service *s, struct ledger_job *batch)
+{
+	struct ledger_job *job;
+	int r;
+
+	r = ledger_begin(s->writer);
+	for (job = batch; r >= 0 && job; job = job->next) {
+		job->result = job->run(s->writer, job);
+		if (job->result < 0 && !job->message[0])
+			snprintf(job->message, sizeof(job->message), "%s",
+			    ledger_errmsg(s->writer));
+		if (job->result < 0 && !soft_error(job->result))
+			r = job->result; /* the transaction is unusable */
+	}
+	if (r >= 0)
+		r = ledger_commit(s->writer);
+	else
+		ledger_rollback(s->writer);
+	if (r < 0) {
+		atomic_fetch_add(&s->commit_failures, 1);
+		log_error("Ledger batch failed, nothing in it was recorded: %s",
+		    ledger_errmsg(s->writer));
+		for (job = batch; job; job = job->next) {
+			job->result = r;
+			snprintf(job->message, sizeof(job->message),
+			    "Not recorded: %s", ledger_errmsg(s->writer));
+			json_decref(job->response);
+			job->response = NULL;
+		}
+	} else {
+		atomic_fetch_add(&s->batches, 1);
+		atomic_store(&s->size, ledger_size(s->writer));
+	}
+}
+
+static void *
+service_thread(void *arg)
+{
+	struct ledger_service *s = arg;
+	usec_t last_checkpoint = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		struct ledger_job *batch = NULL, **tailp = &batch, *job;
+		bool pending_cp = atomic_load(&s->size) !=
+		    atomic_load(&s->checkpoint_size);
+		size_t n = 0;
+
+		while (!s->head && !s->stopping) {
+			if (pending_cp) {
+				usec_t due = last_checkpoint + s->checkpoint_interval;
+				usec_t now = now_monotonic();
+				struct timespec ts;
+				if (now >= due)
+					break;
+				clock_gettime(CLOCK_REALTIME, &ts);
+				usec_t wait = due - now;
+				ts.tv_sec += wait / USEC_PER_SEC;
+				ts.tv_nsec += (wait % USEC_PER_SEC) * 1000;
+				if (ts.tv_nsec >= 1000000000) {
+					ts.tv_sec++;
+					ts.tv_nsec -= 1000000000;
+				}
+				pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+			} else
+				pthread_cond_wait(&s->cond, &s->lock);
+		}
+		while (s->head && n < s->batch_max) {
+			job = s->head;
+			s->head = job->next;
+			if (!s->head)
+				s->tail = NULL;
+			s->queued--;
+			job->next = NULL;
+			*tailp = job;
+			tailp = &job->next;
+			n++;
+		}
+		bool stop = s->stopping && !batch;
+		pthread_mutex_unlock(&s->lock);
+		if (batch) {
+			service_run_batch(s, batch);
+			atomic_fetch_add(&s->appends, n);
+		}
+		if (atomic_load(&s->size) != atomic_load(&s->checkpoint_size) &&
+		    (stop || now_monotonic() - last_checkpoint >=
+				s->checkpoint_interval)) {
+			service_checkpoint(s);
+			last_checkpoint = now_monotonic();
+		}
+		/* Answer only now: the batch is durable (and, when due,
+		 * covered by a checkpoint). */
+		while (batch) {
+			job = batch;
+			batch = job->next;
+			event_active(job->ev, EV_TIMEOUT, 1);
+		}
+		pthread_mutex_lock(&s->lock);
+		if (stop)
+			break;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static int
+state_path(char **ret, const struct config *c, const char *name)
+{
+	if (asprintf(ret, "%s/%s", c->state_dir, name) < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+ledger_service_start(struct daemon *d, struct ledger_service **ret)
+{
+	_cleanup_free_ char *db = NULL, *key = NULL, *secret = NULL;
+	struct ledger_service *s;
+	struct ledger_options o = { 0 };
+	char err[512];
+	uint64_t bad = 0;
+	int r;
+
+	if (state_path(&db, d->config, "ledger.db") < 0 ||
+	    state_path(&key, d->config, "ledger.key") < 0 ||
+	    state_path(&secret, d->config, "subject.key") < 0)
+		return -ENOMEM;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->daemon = d;
+	s->checkpoint_interval = d->config->checkpoint_interval;
+	s->batch_max = (size_t)d->config->ledger_batch_max;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+
+	o.db_path = db;
+	o.key_path = key;
+	o.secret_path = secret;
+	o.origin = d->config->ledger_origin;
+	o.create = true;
+	r = ledger_open(&o, &s->writer, err, sizeof(err));
+	if (r < 0) {
+		log_error("Refusing to start: %s", err);
+		goto fail;
+	}
+	r = ledger_subjects_verify(s->writer, &bad);
+	if (r < 0) {
+		log_error("Refusing to start: the subject map was tampered with: %s",
+		    ledger_errmsg(s->writer));
+		goto fail;
+	}
+	o.key_path = NULL;
+	o.create = false;
+	r = ledger_open(&o, &s->reader, err, sizeof(err));
+	if (r < 0) {
+		log_error("Failed to open the ledger for reading: %s", err);
+		goto fail;
+	}
+	atomic_store(&s->size, ledger_size(s->writer));
+	{
+		struct store_checkpoint cp = { 0 };
+		if (ledger_latest_checkpoint(s->writer, &cp) >= 0) {
+			atomic_store(&s->checkpoint_size, cp.size);
+			store_checkpoint_done(&cp);
+		} else
+			atomic_store(&s->checkpoint_size, UINT64_MAX);
+	}
+	/* A crash may have left committed entries without a checkpoint. */
+	service_checkpoint(s);
+	log_info("Ledger '%s': %llu entries, key %s", ledger_origin(s->writer),
+	    (unsigned long long)ledger_size(s->writer), ledger_vkey(s->writer));
+	r = pthread_create(&s->thread, NULL, service_thread, s);
+	if (r != 0) {
+		r = -r;
+		log_error_errno(r, "Failed to start the ledger writer: %m");
+		goto fail;
+	}
+	s->running = true;
+	*ret = s;
+	return 0;
+fail:
+	ledger_service_stop(s);
+	return r;
+}
+
+void
+ledger_service_stop(struct ledger_service *s)
+{
+	if (!s)
+		return;
+	if (s->running) {
+		pthread_mutex_lock(&s->lock);
+		s->stopping = true;
+		pthread_cond_signal(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->thread, NULL);
+	}
+	ledger_close(s->writer);
+	ledger_close(s->reader);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s);
+}
+
+struct ledger *
+ledger_service_reader(struct ledger_service *s)
+{
+	return s->reader;
+}
+
+json_t *
+ledger_service_stats(struct ledger_service *s)
+{
+	uint64_t cps = atomic_load(&s->checkpoint_size);
+
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:s}", "size",
+	    (json_int_t)atomic_load(&s->size), "checkpoint_size",
+	    (json_int_t)(cps == UINT64_MAX ? 0 : cps), "batches",
+	    (json_int_t)atomic_load(&s->batches), "appends",
+	    (json_int_t)atomic_load(&s->appends), "commit_failures",
+	    (json_int_t)atomic_load(&s->commit_failures), "origin",
+	    ledger_origin(s->reader) ? ledger_origin(s->reader) : "");
+}
+
+void
+ledger_job_reply(struct ledger_job *job)
+{
+	if (!job->req)
+		return;
+	if (job->result >= 0) {
+		server_reply_json(job->req, 200, job->response);
+		job->response = NULL;
+		return;
+	}
+	server_reply_error(job->req, err_from_errno(job->result), "%s",
+	    job->message[0] ? job->message : strerror(-job->result));
+}
+
+/* Read routes. */
+
+static struct ledger *
+reader_for(struct daemon *d, struct evhttp_request *req)
+{
+	struct ledger *l = ledger_service_reader(d->ledger);
+
+	if (ledger_refresh(l) < 0) {
+		server_reply_error(req, ERR_STORAGE, "%s", ledger_errmsg(l));
+		return NULL;
+	}
+	return l;
+}
+
+static json_t *
+hashes_json(const uint8_t (*h)[MERKLE_HASH_LEN], size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++) {
+		char *b = base64_encode(h[i], MERKLE_HASH_LEN);
+		if (!b || json_array_append_new(a, json_string(b)) < 0) {
+			free(b);
+			json_decref(a);
+			return NULL;
+		}
+		free(b);
+	}
+	return a;
+}
+
+static json_t *
+checkpoint_json(const struct store_checkpoint *cp)
+{
+	char t[TIME_RFC3339_MAX];
+	char *root = base64_encode(cp->root, sizeof(cp->root));
+	json_t *o;
+
+	if (!root)
+		return NULL;
+	o = json_pack("{s:I, s:s, s:s, s:s}", "size", (json_int_t)cp->size,
+	    "root", root, "note", cp->note, "created_at",
+	    time_format_rfc3339(cp->created_at, t));
+	free(root);
+	return o;
+}
+
+void
+route_checkpoint(struct daemon *d, struct evhttp_request *req,
+    const char *rest)
+{
+	struct ledger *l = reader_for(d, req);
+	struct store_checkpoint cp = { 0 };
+	json_t *o;
+	int r;
+
+	if (!l)
+		return;
+	r = ledger_latest_checkpoint(l, &cp);
+	if (r < 0) {
+		server_reply_error(req, r == -ENOENT ? ERR_UNAVAILABLE :
+						       ERR_STORAGE,
+		    r == -ENOENT ? "No checkpoint has been signed yet" :
+				   "Cannot read the checkpoint");
+		return;
+	}
+	o = checkpoint_json(&cp);
+	if (o)
+		json_object_set_new(o, "origin", json_string(ledger_origin(l)));
+	store_checkpoint_done(&cp);
+	server_reply_json(req, 200, o);
+}
+
+void
+route_ledger_key(struct daemon *d, struct evhttp_request *req,
+    const char *rest)
+{
+	struct ledger *l = ledger_service_reader(d->ledger);
+	_cleanup_free_ char *vkey = NULL;
+
+	if (store_meta_get(ledger_store(l), "vkey", &vkey) < 0) {
+		server_reply_error(req, ERR_STORAGE, "No verifier key recorded");
+		return;
+	}
+	server_reply_json(req, 200, json_pack("{s:s, s:s}", "vkey", vkey,
+	    "origin", ledger_origin(l)));
+}
+
+void
+route_proof_inclusion(struct daemon *d, struct evhttp_request *req,
+    const char *rest)
+{
+	uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN], leaf[MERKLE_HASH_LEN];
+	struct store_checkpoint cp = { 0 };
+	struct evkeyvalq q;
+	struct ledger *l;
+	uint64_t index = 0, size = 0;
+	size_t n;
+	int r, has_size;
+	json_t *o;
+	char *leaf64;
+
+	if (server_query(req, &q) < 0)
+		return;
+	if (server_query_u64(req, &q, "index", true, &index) < 0 ||
+	    (has_size = server_query_u64(req, &q, "size", false, &size)) < 0)
+		goto out;
+	l = reader_for(d, req);
+	if (!l)
+		goto out;
+	r = has_size ? store_checkpoint_covering(ledger_store(l), size, &cp) :
+		       ledger_latest_checkpoint(l, &cp);
+	if (r < 0 && r != -ENOENT) {
+		server_reply_error(req, ERR_STORAGE, "Cannot read checkpoints");
+		goto out;
+	}
+	if (!has_size) {
+		if (r == -ENOENT) {
+			server_reply_error(req, ERR_UNAVAILABLE,
+			    "No checkpoint has been signed yet");
+			goto out;
+		}
+		size = cp.size;
+	}
+	if (index >= size) {
+		server_reply_error(req, ERR_OUT_OF_RANGE,
+		    "Entry %llu is not in a tree of size %llu%s",
+		    (unsigned long long)index, (unsigned long long)size,
+		    has_size ? "" : " (the latest checkpoint); retry shortly");
+		goto out;
+	}
+	r = ledger_inclusion_proof(l, index, size, proof, &n, leaf);
+	if (r < 0) {
+		server_reply_error(req, err_from_errno(r), "%s", ledger_errmsg(l));
+		goto out;
+	}
+	leaf64 = base64_encode(leaf, sizeof(leaf));
+	o = json_pack("{s:I, s:I, s:s, s:o}", "index", (json_int_t)index, "size",
+	    (json_int_t)size, "leaf_hash", leaf64 ? leaf64 : "", "proof",
+	    hashes_json((const uint8_t(*)[32])proof, n));
+	free(leaf64);
+	if (o && cp.note && cp.size == size)
+		json_object_set_new(o, "checkpoint", json_string(cp.note));
+	server_reply_json(req, 200, o);
+out:
+	store_checkpoint_done(&cp);
+	evhttp_clear_headers(&q);
+}
+
+void
+route_proof_consistency(struct daemon *d, struct evhttp_request *req,
+    const char *rest)
+{
+	uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN];
+	struct evkeyvalq q;
+	struct ledger *l;
+	uint64_t from = 0, to = 0;
+	size_t n;
+	int r;
+
+	if (server_query(req, &q) < 0)
+		return;
+	if (server_query_u64(req, &q, "from", true, &from) < 0 ||
+	    server_query_u64(req, &q, "to", true, &to) < 0)
+		goto out;
+	l = reader_for(d, req);
+	if (!l)
+		goto out;
+	r = ledger_consistency_proof(l, from, to, proof, &n);
+	if (r < 0) {
+		server_reply_error(req, err_from_errno(r), "%s", ledger_errmsg(l));
+		goto out;
+	}
+	server_reply_json(req, 200,
+	    json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to",
+		(json_int_t)to, "proof",
+		hashes_json((const uint8_t(*)[32])proof, n)));
+out:
+	evhttp_clear_headers(&q);
+}
+
+static int
+entry_json_append(void *userdata, uint64_t index, const uint8_t *data,
+    size_t len)
+{
+	json_t *a = userdata, *body = NULL;
+	char kind[LEDGER_KIND_MAX + 1];
+	char *leaf = base64_encode(data, len);
+
+	if (!leaf)
+		return -ENOMEM;
+	if (ledger_entry_decode(data, len, kind, &body) < 0) {
+		snprintf(kind, sizeof(kind), "invalid");
+		body = json_null();
+	}
+	json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:o}", "index",
+	    (json_int_t)index, "kind", kind, "leaf", leaf, "entry", body));
+	free(leaf);
+	return 0;
+}
+
+void
+route_entries(struct daemon *d, struct evhttp_request *req, const char *rest)
+{
+	struct evkeyvalq q;
+	struct ledger *l;
+	uint64_t start = 0, end = 0, size;
+	int has_end, r;
+	json_t *a;
+
+	if (server_query(req, &q) < 0)
+		return;
+	if (server_query_u64(req, &q, "start", false, &start) < 0 ||
+	    (has_end = server_query_u64(req, &q, "end", false, &end)) < 0)
+		goto out;
+	l = reader_for(d, req);
+	if (!l)
+		goto out;
+	size = ledger_size(l);
+	if (!has_end || end > size)
+		end = size;
+	if (end > start && end - start > ENTRIES_PAGE_MAX)
+		end = start + ENTRIES_PAGE_MAX;
+	a = json_array();
+	r = a ? 0 : -ENOMEM;
+	if (r >= 0 && end > start)
+		r = store_entry_foreach(ledger_store(l), start, end,
+		    entry_json_append, a);
+	if (r < 0) {
+		json_decref(a);
+		server_reply_error(req, ERR_STORAGE, "Cannot read entries");
+		goto out;
+	}
+	server_reply_json(req, 200,
+	    json_pack("{s:I, s:I, s:I, s:o}", "start", (json_int_t)start, "end",
+		(json_int_t)(end > start ? end : start), "size",
+		(json_int_t)size, "entries", a));
+out:
+	evhttp_clear_headers(&q);
+}
+
+static int
+reindex_run(struct ledger *l, struct ledger_job *job)
+{
+	uint64_t n = 0;
+	int r = ledger_reindex_in_txn(l, &n);
+
+	if (r >= 0)
+		job->response = json_pack("{s:I}", "entries", (json_int_t)n);
+	return r;
+}
+
+void
+route_ledger_reindex(struct daemon *d, struct evhttp_request *req,
+    const char *rest)
+{
+	struct ledger_job *job = calloc(1, sizeof(*job));
+
+	if (!job) {
+		server_reply_error(req, ERR_INTERNAL, "Out of memory");
+		return;
+	}
+	job->run = reindex_run;
+	job->done = ledger_job_reply;
+	job->req = req;
+	if (ledger_service_submit(d->ledger, job) < 0) {
+		ledger_job_free(job);
+		server_reply_error(req, ERR_UNAVAILABLE, "The ledger is busy");
+	}
+}
+
+/* Verification through the socket also checks what only the daemon can:
+ * the subject map's MACs, with the deployment secret. */
+static int
+verify_run(struct ledger *l, struct ledger_job *job)
+{
+	struct ledger_verify_report rep;
+	struct note_verifier v;
+	_cleanup_free_ char *db = NULL;
+	uint64_t bad = 0;
+	int r, rs;
+
+	rs = ledger_subjects_verify(l, &bad);
+	r = note_verifier_parse(ledger_vkey(l), &v);
+	if (r < 0)
+		return r;
+	r = state_path(&db, job->daemon->config, "ledger.db");
+	if (r < 0)
+		return r;
+	r = ledger_verify_db(db, &v, NULL, &rep);
+	job->response = json_pack("{s:b, s:I, s:I, s:I, s:s, s:I}", "ok",
+	    rep.ok && rs >= 0, "entries", (json_int_t)rep.entries,
+	    "checkpoints", (json_int_t)rep.checkpoints, "latest_size",
+	    (json_int_t)rep.latest_size, "message",
+	    !rep.ok ? rep.message : rs < 0 ? ledger_errmsg(l) : "ledger verified",
+	    "subject_map_bad_rows", (json_int_t)bad);
+	if (job->response && rep.has_bad_index)
+		json_object_set_new(job->response, "bad_index",
+		    json_integer((json_int_t)rep.bad_index));
+	return 0;
+}
+
+void
+route_ledger_verify(struct daemon *d, struct evhttp_request *req,
+    const char *rest)
+{
+	struct ledger_job *job = calloc(1, sizeof(*job));
+
+	if (!job) {
+		server_reply_error(req, ERR_INTERNAL, "Out of memory");
+		return;
+	}
+	job->run = verify_run;
+	job->done = ledger_job_reply;
+	job->req = req;
+	if (ledger_service_submit(d->ledger, job) < 0) {
+		ledger_job_free(job);
+		server_reply_error(req, ERR_UNAVAILABLE, "The ledger is busy");
+	}
+}

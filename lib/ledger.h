@@ -1,0 +1,135 @@
+/* The ledger: one append-only, verifiable log of every auditable event
+ * (RFC 9162 tree, C2SP signed checkpoints) over the storage interface,
+ * with the entry encoding, the subject map and the derived consent index.
+ * Not thread-safe: one thread uses a struct ledger at a time. */
+#ifndef CONSENTD_LEDGER_H
+#define CONSENTD_LEDGER_H
+
+#include <jansson.h>
+
+#include "merkle.h"
+#include "note.h"
+#include "store.h"
+
+/* docs/ledger-format.md. Entries larger than this are refused up front. */
+#define LEDGER_ENTRY_MAX 65535
+#define LEDGER_ENTRY_MAGIC "consentd-entry/v1"
+#define LEDGER_KIND_MAX 31
+
+struct ledger;
+
+struct ledger_options {
+	const char *db_path;
+	const char *key_path;     /* signer key; NULL: read-only, no signing */
+	const char *secret_path;  /* subject-map secret; NULL: no subject map */
+	const char *origin;       /* checkpoint origin; the key's name */
+	bool create;              /* create the database and keys if missing */
+	bool read_only;
+};
+
+/*
+ * Entries: "consentd-entry/v1 <kind>\n<JSON object>", the JSON compact with
+ * sorted keys, produced once and never re-serialized.
+ */
+/* -EMSGSIZE above LEDGER_ENTRY_MAX; -EINVAL for a bad kind. *ret_data is
+ * malloc'd. */
+int ledger_entry_encode(const char *kind, const json_t *body,
+    uint8_t **ret_data, size_t *ret_len);
+/* Strict: -EBADMSG for anything that encode would not have produced.
+ * kind must hold LEDGER_KIND_MAX + 1 bytes; *ret_body is a new reference. */
+int ledger_entry_decode(const uint8_t *data, size_t len, char *kind,
+    json_t **ret_body);
+
+/* Opens the store and keys. A writable ledger checks on open that its
+ * stored tree matches its latest signed checkpoint and that every entry
+ * after that checkpoint matches its stored leaf hash (-EBADMSG with a
+ * message otherwise), and that the key files are private (-EPERM). */
+int ledger_open(const struct ledger_options *o, struct ledger **ret,
+    char *errbuf, size_t errlen);
+void ledger_close(struct ledger *l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct ledger *, ledger_close)
+struct store *ledger_store(struct ledger *l);
+/* For a second handle on the same database (readers): picks up entries
+ * that another handle committed since. */
+int ledger_refresh(struct ledger *l);
+uint64_t ledger_size(const struct ledger *l);
+const char *ledger_origin(const struct ledger *l);
+/* The verifier key text, name+hash+base64; NULL for an unsigned ledger. */
+const char *ledger_vkey(const struct ledger *l);
+const char *ledger_errmsg(const struct ledger *l);
+
+/* Writing. Appends happen inside begin/commit; a failed batch must be
+ * rolled back with ledger_rollback(), which also rewinds the tree. */
+int ledger_begin(struct ledger *l);
+int ledger_commit(struct ledger *l);
+void ledger_rollback(struct ledger *l);
+/* Appends encoded entry bytes, updates the derived tables, and returns the
+ * index and leaf hash. */
+int ledger_append(struct ledger *l, const uint8_t *data, size_t len,
+    uint64_t *ret_index, uint8_t ret_leaf[MERKLE_HASH_LEN]);
+int ledger_append_json(struct ledger *l, const char *kind, const json_t *body,
+    uint64_t *ret_index, uint8_t ret_leaf[MERKLE_HASH_LEN]);
+/* Signs and stores a checkpoint for the current size, in its own
+ * transaction, if the size changed since the last one. Returns 1 when it
+ * made one, 0 when there was nothing new. */
+int ledger_checkpoint(struct ledger *l);
+/* Latest checkpoint (release with store_checkpoint_done()). */
+int ledger_latest_checkpoint(struct ledger *l, struct store_checkpoint *ret);
+
+/* Proofs against the tree of `size` entries. */
+int ledger_inclusion_proof(struct ledger *l, uint64_t index, uint64_t size,
+    uint8_t (*proof)[MERKLE_HASH_LEN], size_t *ret_len,
+    uint8_t ret_leaf[MERKLE_HASH_LEN]);
+int ledger_consistency_proof(struct ledger *l, uint64_t from, uint64_t to,
+    uint8_t (*proof)[MERKLE_HASH_LEN], size_t *ret_len);
+int ledger_root(struct ledger *l, uint64_t size, uint8_t out[MERKLE_HASH_LEN]);
+
+/* Subjects: the erasable map from a subject id to its random token. With
+ * create, a new subject gets a token (inside the caller's transaction).
+ * -ENOENT for an unknown subject without create, -ENOKEY without a secret. */
+int ledger_subject_token(struct ledger *l, const char *subject, bool create,
+    uint8_t ret_token[STORE_TOKEN_LEN]);
+/* Deletes the mapping and appends an erasure entry (in the caller's
+ * transaction). -ENOENT if unknown. */
+int ledger_subject_erase(struct ledger *l, const char *subject,
+    uint64_t *ret_index);
+/* Checks the MAC of every subject-map row: 0, or -EBADMSG with the count of
+ * bad rows in *ret_bad. */
+int ledger_subjects_verify(struct ledger *l, uint64_t *ret_bad);
+
+/* Rebuilds the derived tables from the log (in one transaction; the _in_txn
+ * form inside the caller's). */
+int ledger_reindex(struct ledger *l, uint64_t *ret_entries);
+int ledger_reindex_in_txn(struct ledger *l, uint64_t *ret_entries);
+
+/*
+ * Offline verification: needs only the database (or an export) and the
+ * verifier key. Checks every entry against the stored hashes and every
+ * signed checkpoint against the recomputed tree, the derived consent
+ * index against a replay of the log, and the checkpoint signatures.
+ */
+struct ledger_verify_report {
+	uint64_t entries;           /* entries read */
+	uint64_t checkpoints;       /* signed checkpoints checked */
+	uint64_t latest_size;       /* size of the latest signed checkpoint */
+	bool ok;
+	uint64_t bad_index;         /* first bad entry, when one is named */
+	bool has_bad_index;
+	char message[512];          /* what failed, naming the entry */
+};
+int ledger_verify_db(const char *db_path, const struct note_verifier *key,
+    const char *checkpoint_note, struct ledger_verify_report *ret);
+int ledger_verify_export(const char *path, const struct note_verifier *key,
+    const char *checkpoint_note, struct ledger_verify_report *ret);
+
+/* Export: one JSON object per line: {"index", "leaf" (base64 of the exact
+ * stored bytes), "kind", "entry" (the decoded fields)}, then checkpoints as
+ * {"checkpoint": note, "size"}. */
+int ledger_export(struct ledger *l, FILE *out, uint64_t *ret_entries);
+
+/* Key files. */
+int ledger_keygen(const char *path, const char *origin, char **ret_vkey);
+int ledger_load_signer(const char *path, struct note_signer *ret,
+    char *errbuf, size_t errlen);
+
+#endif

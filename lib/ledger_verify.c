@@ -1,0 +1,627 @@
+/* Offline verification and export of a ledger: needs the database (or an
+ * export) and the verifier key, never a secret or a running daemon. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "codec.h"
+#include "crypto.h"
+#include "ledger.h"
+
+#define EXPORT_LINE_MAX ((size_t)1 << 20)
+
+struct consent_digest {
+	uint64_t index;
+	uint8_t digest[32];
+};
+
+struct verifier {
+	struct ledger_verify_report *rep;
+	const struct note_verifier *key;
+	struct merkle_frontier *tree;
+	struct checkpoint *cps;      /* verified, sorted by size, unique */
+	size_t ncps, next_cp;
+	uint64_t expected;           /* next entry index */
+	uint64_t last_good;          /* size of the last matching checkpoint */
+	/* Database mode: the stored hashes, walked in step with the entries. */
+	struct store_cursor *hashes;
+	bool hash_mismatch;
+	uint64_t hash_mismatch_index;
+	/* Database mode: the consent index a replay of the log implies. */
+	struct consent_digest *consents;
+	size_t nconsents, capconsents;
+	bool check_consents;
+};
+
+static int
+vfail(struct verifier *v, bool has_index, uint64_t index, const char *fmt,
+    ...) _printf_(4, 5);
+
+static int
+vfail(struct verifier *v, bool has_index, uint64_t index, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!v->rep->ok)
+		return -EBADMSG; /* keep the first failure */
+	v->rep->ok = false;
+	v->rep->has_bad_index = has_index;
+	v->rep->bad_index = index;
+	va_start(ap, fmt);
+	vsnprintf(v->rep->message, sizeof(v->rep->message), fmt, ap);
+	va_end(ap);
+	return -EBADMSG;
+}
+
+static int
+cp_compare(const void *a, const void *b)
+{
+	const struct checkpoint *x = a, *y = b;
+
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+/* Adds a signed checkpoint after checking its signature. */
+static int
+verifier_add_checkpoint(struct verifier *v, const char *note, size_t len,
+    const char *what)
+{
+	struct checkpoint cp = { 0 };
+	struct checkpoint *p;
+	int r;
+
+	r = checkpoint_open(note, len, v->key, 1, NULL, &cp);
+	if (r < 0)
+		return vfail(v, false, 0,
+		    "%s is not a checkpoint signed by key '%s' (altered, or signed by another key)",
+		    what, v->key->name);
+	for (size_t i = 0; i < v->ncps; i++)
+		if (v->cps[i].size == cp.size) {
+			bool same = crypto_memeq(v->cps[i].root, cp.root, 32);
+			checkpoint_done(&cp);
+			if (!same)
+				return vfail(v, false, 0,
+				    "two signed checkpoints of size %llu disagree: the log forked",
+				    (unsigned long long)v->cps[i].size);
+			return 0;
+		}
+	p = realloc(v->cps, (v->ncps + 1) * sizeof(*p));
+	if (!p) {
+		checkpoint_done(&cp);
+		return -ENOMEM;
+	}
+	v->cps = p;
+	v->cps[v->ncps++] = cp;
+	v->rep->checkpoints++;
+	return 0;
+}
+
+static int
+verifier_check_checkpoints_at(struct verifier *v)
+{
+	uint64_t size = merkle_frontier_size(v->tree);
+	uint8_t root[MERKLE_HASH_LEN];
+
+	while (v->next_cp < v->ncps && v->cps[v->next_cp].size == size) {
+		merkle_frontier_root(v->tree, root);
+		if (!crypto_memeq(root, v->cps[v->next_cp].root, 32)) {
+			if (v->hash_mismatch && v->hash_mismatch_index >= v->last_good)
+				return vfail(v, true, v->hash_mismatch_index,
+				    "entry %llu was altered: it does not match its stored hash, and entries %llu..%llu no longer match the checkpoint signed at size %llu",
+				    (unsigned long long)v->hash_mismatch_index,
+				    (unsigned long long)v->last_good,
+				    (unsigned long long)size - 1,
+				    (unsigned long long)size);
+			return vfail(v, true, v->last_good,
+			    "entries %llu..%llu do not match the checkpoint signed at size %llu: an entry in that range was altered, inserted, removed or moved",
+			    (unsigned long long)v->last_good,
+			    (unsigned long long)size - 1,
+			    (unsigned long long)size);
+		}
+		v->last_good = size;
+		v->next_cp++;
+	}
+	return 0;
+}
+
+static int
+consent_row_digest(const struct store_consent *c, uint8_t out[32])
+{
+	uint8_t buf[STORE_TOKEN_LEN + sizeof(c->purpose) + 1 + 8 + 8];
+	size_t n = strlen(c->purpose), o = 0;
+
+	memcpy(buf, c->token, STORE_TOKEN_LEN);
+	o += STORE_TOKEN_LEN;
+	memcpy(buf + o, c->purpose, n + 1);
+	o += n + 1;
+	buf[o++] = (uint8_t)c->kind;
+	for (int i = 7; i >= 0; i--)
+		buf[o++] = (uint8_t)((uint64_t)c->at >> (8 * i));
+	for (int i = 7; i >= 0; i--)
+		buf[o++] = (uint8_t)((uint64_t)c->expires_at >> (8 * i));
+	sha256(buf, o, out);
+	return 0;
+}
+
+/* The consent row an entry implies, as the daemon indexes it. */
+static int
+consent_expected(const json_t *body, struct store_consent *c)
+{
+	const char *subject = json_string_value(json_object_get(body, "subject"));
+	const char *purpose = json_string_value(json_object_get(body, "purpose"));
+	const char *event = json_string_value(json_object_get(body, "event"));
+	const char *at = json_string_value(json_object_get(body, "at"));
+	const json_t *exp = json_object_get(body, "expires");
+
+	memset(c, 0, sizeof(*c));
+	if (!subject || !purpose || !event || !at ||
+	    hex_decode(subject, strlen(subject), c->token, STORE_TOKEN_LEN) < 0 ||
+	    strlen(purpose) >= sizeof(c->purpose) ||
+	    time_parse_rfc3339(at, &c->at) < 0)
+		return -EBADMSG;
+	c->kind = streq(event, "grant") ? CONSENT_GRANT :
+	    streq(event, "revoke")	    ? CONSENT_REVOKE :
+	    streq(event, "expire")	    ? CONSENT_EXPIRE :
+					      0;
+	if (!c->kind)
+		return -EBADMSG;
+	if (exp && (!json_is_string(exp) ||
+			time_parse_rfc3339(json_string_value(exp),
+			    &c->expires_at) < 0))
+		return -EBADMSG;
+	snprintf(c->purpose, sizeof(c->purpose), "%s", purpose);
+	return 0;
+}
+
+static int
+verifier_entry(void *userdata, uint64_t index, const uint8_t *data,
+    size_t len)
+{
+	struct verifier *v = userdata;
+	uint8_t stored[MERKLE_MAX_STORED_PER_LEAF][MERKLE_HASH_LEN];
+	uint8_t leaf[MERKLE_HASH_LEN];
+	char kind[LEDGER_KIND_MAX + 1];
+	json_t *body = NULL;
+	size_t n;
+	int r;
+
+	if (index != v->expected)
+		return vfail(v, true, v->expected,
+		    index > v->expected ?
+			"entry %llu is missing (the next stored entry is %llu)" :
+			"entry %llu appears twice (found %llu again)",
+		    (unsigned long long)v->expected, (unsigned long long)index);
+	if (ledger_entry_decode(data, len, kind, &body) < 0)
+		return vfail(v, true, index,
+		    "entry %llu is not a valid ledger entry",
+		    (unsigned long long)index);
+	if (v->check_consents && streq(kind, "consent")) {
+		struct store_consent c;
+		if (consent_expected(body, &c) < 0) {
+			json_decref(body);
+			return vfail(v, true, index,
+			    "entry %llu is a malformed consent event",
+			    (unsigned long long)index);
+		}
+		if (v->nconsents == v->capconsents) {
+			size_t cap = v->capconsents ? 2 * v->capconsents : 1024;
+			struct consent_digest *p = realloc(v->consents,
+			    cap * sizeof(*p));
+			if (!p) {
+				json_decref(body);
+				return -ENOMEM;
+			}
+			v->consents = p;
+			v->capconsents = cap;
+		}
+		v->consents[v->nconsents].index = index;
+		consent_row_digest(&c, v->consents[v->nconsents].digest);
+		v->nconsents++;
+	}
+	json_decref(body);
+
+	merkle_leaf_hash(data, len, leaf);
+	r = merkle_frontier_append_stored(v->tree, leaf, stored, &n);
+	if (r < 0)
+		return r;
+	if (v->hashes) {
+		uint64_t id0 = merkle_stored_hash_index(0, index);
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *h;
+			uint64_t id;
+			size_t hl;
+			r = store_hash_cursor_next(v->hashes, &id, &h, &hl);
+			if (r < 0)
+				return r;
+			if (r == 0 || id != id0 + i || hl != 32 ||
+			    !crypto_memeq(h, stored[i], 32)) {
+				if (!v->hash_mismatch) {
+					v->hash_mismatch = true;
+					v->hash_mismatch_index = index;
+				}
+				/* Stop comparing: the cursor is out of step. */
+				store_cursor_close(v->hashes);
+				v->hashes = NULL;
+				break;
+			}
+		}
+	}
+	v->expected = index + 1;
+	v->rep->entries++;
+	return verifier_check_checkpoints_at(v);
+}
+
+static int
+verifier_start(struct verifier *v, struct ledger_verify_report *rep,
+    const struct note_verifier *key)
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->ok = true;
+	v->rep = rep;
+	v->key = key;
+	return merkle_frontier_new(&v->tree);
+}
+
+static int
+verifier_finish(struct verifier *v)
+{
+	if (v->ncps > 1)
+		qsort(v->cps, v->ncps, sizeof(*v->cps), cp_compare);
+	if (v->ncps > 0)
+		v->rep->latest_size = v->cps[v->ncps - 1].size;
+	return 0;
+}
+
+static void
+verifier_done(struct verifier *v)
+{
+	for (size_t i = 0; i < v->ncps; i++)
+		checkpoint_done(&v->cps[i]);
+	free(v->cps);
+	free(v->consents);
+	store_cursor_close(v->hashes);
+	merkle_frontier_free(v->tree);
+}
+
+/* After all entries: truncation, unsigned logs, leftover hashes. */
+static int
+verifier_end(struct verifier *v)
+{
+	if (!v->rep->ok)
+		return -EBADMSG;
+	if (v->ncps == 0)
+		return vfail(v, false, 0,
+		    "no checkpoint signed by key '%s': nothing vouches for this log",
+		    v->key->name);
+	if (v->next_cp < v->ncps)
+		return vfail(v, true, v->expected,
+		    "the log has %llu entries, but a checkpoint signed at size %llu covers more: entries were removed",
+		    (unsigned long long)v->expected,
+		    (unsigned long long)v->cps[v->next_cp].size);
+	if (v->hash_mismatch)
+		return vfail(v, true, v->hash_mismatch_index,
+		    "the stored hashes do not match entry %llu (altered entry or hash table)",
+		    (unsigned long long)v->hash_mismatch_index);
+	return 0;
+}
+
+struct consent_walk {
+	struct verifier *v;
+	size_t i;
+};
+
+static int
+consent_walk_row(void *userdata, const struct store_consent *c)
+{
+	struct consent_walk *w = userdata;
+	struct verifier *v = w->v;
+	uint8_t d[32];
+
+	if (w->i >= v->nconsents)
+		return vfail(v, true, c->index,
+		    "the consent index has a row for entry %llu that the log does not justify",
+		    (unsigned long long)c->index);
+	if (c->index != v->consents[w->i].index) {
+		uint64_t at = MIN(c->index, v->consents[w->i].index);
+		return vfail(v, true, at,
+		    "the consent index does not match the log at entry %llu",
+		    (unsigned long long)at);
+	}
+	consent_row_digest(c, d);
+	if (!crypto_memeq(d, v->consents[w->i].digest, 32))
+		return vfail(v, true, c->index,
+		    "the consent index row for entry %llu was altered",
+		    (unsigned long long)c->index);
+	w->i++;
+	return 0;
+}
+
+struct cp_collect {
+	struct verifier *v;
+	struct store *s;
+};
+
+static int
+collect_db_checkpoint(void *userdata, const struct store_checkpoint *c)
+{
+	struct cp_collect *cc = userdata;
+	struct verifier *v = cc->v;
+	char what[64];
+	int r;
+
+	snprintf(what, sizeof(what), "the checkpoint stored for size %llu",
+	    (unsigned long long)c->size);
+	r = verifier_add_checkpoint(v, c->note, strlen(c->note), what);
+	if (r < 0)
+		return r;
+	/* The note is what is signed; the row's columns must agree with it. */
+	for (size_t i = 0; i < v->ncps; i++)
+		if (v->cps[i].size == c->size &&
+		    crypto_memeq(v->cps[i].root, c->root, 32))
+			return 0;
+	return vfail(v, false, 0,
+	    "the checkpoint row for size %llu does not match its signed note",
+	    (unsigned long long)c->size);
+}
+
+int
+ledger_verify_db(const char *db_path, const struct note_verifier *key,
+    const char *checkpoint_note, struct ledger_verify_report *ret)
+{
+	struct verifier v = { 0 };
+	_cleanup_(store_closep) struct store *s = NULL;
+	char err[256];
+	uint64_t size = 0, nh = 0;
+	int r;
+
+	r = verifier_start(&v, ret, key);
+	if (r < 0)
+		return r;
+	r = store_open(db_path, STORE_READ_ONLY, &s, err, sizeof(err));
+	if (r < 0) {
+		snprintf(ret->message, sizeof(ret->message),
+		    "cannot open '%s': %s", db_path, err);
+		ret->ok = false;
+		verifier_done(&v);
+		return r;
+	}
+	r = store_read_begin(s);
+	if (r >= 0) {
+		struct cp_collect cc = { .v = &v, .s = s };
+		r = store_checkpoint_foreach(s, collect_db_checkpoint, &cc);
+	}
+	if (r >= 0 && checkpoint_note)
+		r = verifier_add_checkpoint(&v, checkpoint_note,
+		    strlen(checkpoint_note), "the given checkpoint");
+	if (r >= 0)
+		r = verifier_finish(&v);
+	if (r >= 0 && v.ncps > 0 && v.cps[0].size == 0)
+		r = verifier_check_checkpoints_at(&v);
+	if (r >= 0)
+		r = store_hash_cursor_open(s, &v.hashes);
+	v.check_consents = true;
+	if (r >= 0)
+		r = store_entry_foreach(s, 0, UINT64_MAX, verifier_entry, &v);
+	if (r >= 0)
+		r = verifier_end(&v);
+	if (r >= 0) {
+		/* Every stored hash must belong to an entry. */
+		r = store_log_size(s, &size);
+		if (r >= 0)
+			r = store_hashes_count(s, &nh);
+		if (r >= 0 && nh != merkle_stored_hash_count(size))
+			r = vfail(&v, false, 0,
+			    "the hash table holds %llu hashes; %llu entries need %llu",
+			    (unsigned long long)nh, (unsigned long long)size,
+			    (unsigned long long)merkle_stored_hash_count(size));
+	}
+	if (r >= 0) {
+		struct consent_walk w = { .v = &v };
+		r = store_consent_foreach(s, consent_walk_row, &w);
+		if (r >= 0 && w.i < v.nconsents)
+			r = vfail(&v, true, v.consents[w.i].index,
+			    "the consent index is missing entry %llu",
+			    (unsigned long long)v.consents[w.i].index);
+	}
+	store_read_end(s);
+	if (r < 0 && ret->ok) {
+		ret->ok = false;
+		snprintf(ret->message, sizeof(ret->message),
+		    "cannot read the ledger: %s", r == -EBADMSG ?
+			store_errmsg(s) : strerror(-r));
+	}
+	verifier_done(&v);
+	return ret->ok ? 0 : -EBADMSG;
+}
+
+/* Reads one line of at most EXPORT_LINE_MAX bytes; 1, 0 at EOF, -errno. */
+static int
+read_line(FILE *f, char **line, size_t *cap, size_t *ret_len)
+{
+	ssize_t n = getline(line, cap, f);
+
+	if (n < 0)
+		return ferror(f) ? -EIO : 0;
+	if ((size_t)n > EXPORT_LINE_MAX)
+		return -E2BIG;
+	while (n > 0 && ((*line)[n - 1] == '\n' || (*line)[n - 1] == '\r'))
+		(*line)[--n] = '\0';
+	*ret_len = (size_t)n;
+	return 1;
+}
+
+int
+ledger_verify_export(const char *path, const struct note_verifier *key,
+    const char *checkpoint_note, struct ledger_verify_report *ret)
+{
+	struct verifier v = { 0 };
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0, len;
+	uint64_t lineno;
+	int r;
+
+	r = verifier_start(&v, ret, key);
+	if (r < 0)
+		return r;
+	f = fopen(path, "re");
+	if (!f) {
+		r = -errno;
+		ret->ok = false;
+		snprintf(ret->message, sizeof(ret->message), "cannot open '%s': %s",
+		    path, strerror(-r));
+		verifier_done(&v);
+		return r;
+	}
+	/* Pass 1: the signed checkpoints. Pass 2: the entries. */
+	for (int pass = 1; pass <= 2 && ret->ok; pass++) {
+		rewind(f);
+		lineno = 0;
+		while ((r = read_line(f, &line, &cap, &len)) > 0) {
+			json_error_t e;
+			json_t *o;
+			const char *note, *leaf;
+			lineno++;
+			if (len == 0)
+				continue;
+			o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &e);
+			if (!o || !json_is_object(o)) {
+				json_decref(o);
+				r = vfail(&v, false, 0,
+				    "%s:%llu: not a JSON object", path,
+				    (unsigned long long)lineno);
+				break;
+			}
+			note = json_string_value(json_object_get(o, "checkpoint"));
+			leaf = json_string_value(json_object_get(o, "leaf"));
+			if (pass == 1 && note) {
+				char what[64];
+				snprintf(what, sizeof(what), "the checkpoint on line %llu",
+				    (unsigned long long)lineno);
+				r = verifier_add_checkpoint(&v, note, strlen(note),
+				    what);
+			} else if (pass == 2 && leaf) {
+				json_t *ji = json_object_get(o, "index");
+				uint8_t *data = NULL;
+				size_t dlen;
+				if (!json_is_integer(ji) || json_integer_value(ji) < 0 ||
+				    base64_decode(leaf, strlen(leaf), &data, &dlen) < 0)
+					r = vfail(&v, false, 0,
+					    "%s:%llu: malformed entry line", path,
+					    (unsigned long long)lineno);
+				else
+					r = verifier_entry(&v,
+					    (uint64_t)json_integer_value(ji), data,
+					    dlen);
+				free(data);
+			} else if (!note && !leaf) {
+				r = vfail(&v, false, 0,
+				    "%s:%llu: neither an entry nor a checkpoint",
+				    path, (unsigned long long)lineno);
+			}
+			json_decref(o);
+			if (r < 0)
+				break;
+		}
+		if (r >= 0 && pass == 1) {
+			if (checkpoint_note)
+				r = verifier_add_checkpoint(&v, checkpoint_note,
+				    strlen(checkpoint_note), "the given checkpoint");
+			if (r >= 0)
+				r = verifier_finish(&v);
+			if (r >= 0 && v.ncps > 0 && v.cps[0].size == 0)
+				r = verifier_check_checkpoints_at(&v);
+		}
+		if (r < 0)
+			break;
+	}
+	if (r >= 0)
+		r = verifier_end(&v);
+	if (r < 0 && ret->ok) {
+		ret->ok = false;
+		snprintf(ret->message, sizeof(ret->message), "cannot read '%s': %s",
+		    path, strerror(-r));
+	}
+	verifier_done(&v);
+	return ret->ok ? 0 : -EBADMSG;
+}
+
+struct exporter {
+	FILE *out;
+	uint64_t n;
+};
+
+static int
+export_entry(void *userdata, uint64_t index, const uint8_t *data, size_t len)
+{
+	struct exporter *x = userdata;
+	char kind[LEDGER_KIND_MAX + 1];
+	json_t *body = NULL, *o;
+	char *leaf, *line;
+	int r = 0;
+
+	leaf = base64_encode(data, len);
+	if (!leaf)
+		return -ENOMEM;
+	if (ledger_entry_decode(data, len, kind, &body) < 0) {
+		body = json_null();
+		snprintf(kind, sizeof(kind), "invalid");
+	}
+	o = json_pack("{s:I, s:s, s:s, s:o}", "index", (json_int_t)index, "kind",
+	    kind, "leaf", leaf, "entry", body);
+	free(leaf);
+	if (!o)
+		return -ENOMEM;
+	line = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!line)
+		return -ENOMEM;
+	if (fprintf(x->out, "%s\n", line) < 0)
+		r = -EIO;
+	free(line);
+	x->n++;
+	return r;
+}
+
+static int
+export_checkpoint(void *userdata, const struct store_checkpoint *c)
+{
+	struct exporter *x = userdata;
+	json_t *o = json_pack("{s:I, s:s}", "size", (json_int_t)c->size,
+	    "checkpoint", c->note);
+	char *line;
+	int r = 0;
+
+	if (!o)
+		return -ENOMEM;
+	line = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!line)
+		return -ENOMEM;
+	if (fprintf(x->out, "%s\n", line) < 0)
+		r = -EIO;
+	free(line);
+	return r;
+}
+
+int
+ledger_export(struct ledger *l, FILE *out, uint64_t *ret_entries)
+{
+	struct exporter x = { .out = out };
+	struct store *s = ledger_store(l);
+	int r;
+
+	r = store_read_begin(s);
+	if (r < 0)
+		return r;
+	r = store_entry_foreach(s, 0, UINT64_MAX, export_entry, &x);
+	if (r >= 0)
+		r = store_checkpoint_foreach(s, export_checkpoint, &x);
+	store_read_end(s);
+	if (r >= 0 && fflush(out) != 0)
+		r = -EIO;
+	if (r >= 0 && ret_entries)
+		*ret_entries = x.n;
+	return r;
+}
