@@ -28,6 +28,12 @@ typedef int (*cli_command_fn)(struct cli_ctx *ctx, int argc, char **argv);
  * -errno when the daemon cannot be reached (the caller exits 3). */
 int cli_request(struct cli_ctx *ctx, const char *method, const char *path,
     const json_t *body, long *ret_status, json_t **ret_body);
+/* cli_request + error handling: EXIT_OK with *ret set (caller decrefs),
+ * or the exit status after reporting the failure. */
+int cli_call(struct cli_ctx *ctx, const char *method, const char *path,
+    const json_t *body, json_t **ret);
+/* Percent-encodes a path segment or query value; malloc'd. */
+char *cli_escape_path(const char *s);
 /* Prints an API error body {"error":{...}} (or a transport failure) to
  * stderr, and returns the exit status for it. */
 int cli_report_error(struct cli_ctx *ctx, long status, const json_t *body);
@@ -44,5 +50,22 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv);   /* cmd_status.c */
 int cmd_dp(struct cli_ctx *ctx, int argc, char **argv);       /* cmd_dp.c */
 int cmd_policy(struct cli_ctx *ctx, int argc, char **argv);   /* cmd_policy.c */
 int cmd_evaluate(struct cli_ctx *ctx, int argc, char **argv); /* cmd_policy.c */
+int cmd_consent(struct cli_ctx *ctx, int argc, char **argv);  /* cmd_consent.c */
+int cmd_subject(struct cli_ctx *ctx, int argc, char **argv);  /* cmd_consent.c */
+int cmd_ledger(struct cli_ctx *ctx, int argc, char **argv);   /* cmd_ledger.c */
+int cmd_keygen(struct cli_ctx *ctx, int argc, char **argv);   /* cmd_ledger.c */
+
+/* A subcommand table entry, for command groups. */
+struct cli_subcommand {
+	const char *name;
+	cli_command_fn fn;
+	const char *help;
+};
+/* Dispatches argv[1] among subs; prints the group's usage for --help or
+ * a missing/unknown subcommand. */
+int cli_dispatch(struct cli_ctx *ctx, int argc, char **argv,
+    const struct cli_subcommand *subs, size_t n, const char *group_help);
+/* True when argv holds -h or --help before any "--". */
+bool cli_wants_help(int argc, char **argv);
 
 #endif

@@ -99,3 +99,37 @@ out:
 	curl_easy_cleanup(curl);
 	return r;
 }
+
+int
+cli_call(struct cli_ctx *ctx, const char *method, const char *path,
+    const json_t *body, json_t **ret)
+{
+	json_t *resp = NULL;
+	long status = 0;
+	int r;
+
+	r = cli_request(ctx, method, path, body, &status, &resp);
+	if (r < 0)
+		return EXIT_UNAVAILABLE;
+	if (status < 200 || status >= 300) {
+		r = cli_report_error(ctx, status, resp);
+		json_decref(resp);
+		return r;
+	}
+	if (!resp) {
+		fprintf(stderr, "consentctl: empty response from the daemon\n");
+		return EXIT_UNAVAILABLE;
+	}
+	*ret = resp;
+	return EXIT_OK;
+}
+
+char *
+cli_escape_path(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0);
+	char *copy = e ? strdup(e) : NULL;
+
+	curl_free(e);
+	return copy;
+}

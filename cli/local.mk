@@ -6,7 +6,9 @@ cli_libcli_la_SOURCES = \
 	cli/consentctl.h \
 	cli/http.c \
 	cli/output.c \
-	cli/cmd_status.c
+	cli/cmd_status.c \
+	cli/cmd_consent.c \
+	cli/cmd_ledger.c
 
 bin_PROGRAMS += consentctl
 consentctl_SOURCES = cli/main.c

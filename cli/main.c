@@ -16,6 +16,10 @@ struct command {
 
 static const struct command commands[] = {
 	{ "status", cmd_status, false, "show whether consentd is running" },
+	{ "consent", cmd_consent, false, "record and query consents" },
+	{ "subject", cmd_subject, false, "erase a data subject" },
+	{ "ledger", cmd_ledger, false, "keys, checkpoints, proofs, receipts, export, verify" },
+	{ "keygen", cmd_keygen, true, "generate a ledger signing key" },
 };
 
 static void

@@ -86,3 +86,39 @@ cli_report_error(struct cli_ctx *ctx, long status, const json_t *body)
 		return info->exit_status;
 	return status >= 500 ? EXIT_UNAVAILABLE : EXIT_USAGE;
 }
+
+bool
+cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	}
+	return false;
+}
+
+int
+cli_dispatch(struct cli_ctx *ctx, int argc, char **argv,
+    const struct cli_subcommand *subs, size_t n, const char *group_help)
+{
+	FILE *f = stdout;
+
+	if (argc >= 2 && argv[1][0] != '-')
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(subs[i].name, argv[1]) == 0)
+				return subs[i].fn(ctx, argc - 1, argv + 1);
+	if (argc < 2 || !cli_wants_help(argc, argv))
+		f = stderr;
+	if (argc >= 2 && argv[1][0] != '-')
+		fprintf(stderr, "consentctl: unknown %s subcommand '%s'\n",
+		    argv[0], argv[1]);
+	fprintf(f, "Usage: consentctl [OPTIONS] %s SUBCOMMAND [ARGS...]\n\n%s\n\n"
+		   "Subcommands:\n", argv[0], group_help);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-14s %s\n", subs[i].name, subs[i].help);
+	fprintf(f, "\nRun 'consentctl %s SUBCOMMAND --help' for details.\n",
+	    argv[0]);
+	return f == stdout ? EXIT_OK : EXIT_USAGE;
+}

@@ -1,0 +1,483 @@
+/* consentctl consent and subject: record, query and import consents; erase
+ * a subject. */
+#include "config.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#include "consent.h"
+#include "consentctl.h"
+#include "reader.h"
+#include "timeutil.h"
+
+#define IMPORT_CHUNK 1000
+
+static int
+record_usage(const char *event, FILE *f)
+{
+	fprintf(f,
+	    "Usage: consentctl consent %s SUBJECT PURPOSE [OPTIONS]\n\n"
+	    "Records that SUBJECT %s consent for PURPOSE (a data-use key such as\n"
+	    "train_ai_system). Prints the ledger entry's index.\n\n"
+	    "  --at TIME            when it took effect (RFC 3339; default now)\n",
+	    event, streq(event, "grant") ? "granted" : "revoked");
+	if (streq(event, "grant"))
+		fprintf(f,
+		    "  --expires TIME       when the consent lapses (RFC 3339)\n");
+	fprintf(f,
+	    "  --method M           collection method (e.g. web-form)\n"
+	    "  --source S           where it was collected\n"
+	    "  --text-version V     version of the consent text shown\n"
+	    "  --text-sha256 HEX    SHA-256 of that text\n"
+	    "  --jurisdiction J     e.g. EU\n"
+	    "  --controller C       the data controller\n"
+	    "  -h, --help           show this help\n");
+	return f == stdout ? EXIT_OK : EXIT_USAGE;
+}
+
+static int
+consent_record(struct cli_ctx *ctx, int argc, char **argv, const char *event)
+{
+	static const struct option longopts[] = {
+		{ "at", required_argument, NULL, 'a' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "method", required_argument, NULL, 'm' },
+		{ "source", required_argument, NULL, 's' },
+		{ "text-version", required_argument, NULL, 'v' },
+		{ "text-sha256", required_argument, NULL, 't' },
+		{ "jurisdiction", required_argument, NULL, 'j' },
+		{ "controller", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	json_t *ev = json_object(), *resp = NULL;
+	struct consent_event check;
+	char err[256];
+	int c, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		const char *key = NULL;
+		switch (c) {
+		case 'h':
+			json_decref(ev);
+			return record_usage(event, stdout);
+		case 'a':
+			key = "at";
+			break;
+		case 'e':
+			if (!streq(event, "grant")) {
+				json_decref(ev);
+				return cli_usage_error("--expires applies to grants only");
+			}
+			key = "expires";
+			break;
+		case 'm':
+			key = "method";
+			break;
+		case 's':
+			key = "source";
+			break;
+		case 'v':
+			key = "text_version";
+			break;
+		case 't':
+			key = "text_sha256";
+			break;
+		case 'j':
+			key = "jurisdiction";
+			break;
+		case 'c':
+			key = "controller";
+			break;
+		default:
+			json_decref(ev);
+			return EXIT_USAGE;
+		}
+		json_object_set_new(ev, key, json_string(optarg));
+	}
+	if (argc - optind != 2) {
+		json_decref(ev);
+		return record_usage(event, stderr);
+	}
+	json_object_set_new(ev, "subject", json_string(argv[optind]));
+	json_object_set_new(ev, "purpose", json_string(argv[optind + 1]));
+	json_object_set_new(ev, "event", json_string(event));
+	/* Refuse bad input here, with the same rules as the daemon. */
+	r = consent_event_parse(ev, now_realtime(), &check, err, sizeof(err));
+	if (r < 0) {
+		json_decref(ev);
+		return cli_usage_error("%s", err);
+	}
+	consent_event_done(&check);
+	r = cli_call(ctx, "POST", "/v1/consents", ev, &resp);
+	json_decref(ev);
+	if (r != EXIT_OK)
+		return r;
+	if (ctx->json)
+		cli_print_json(resp);
+	else
+		printf("recorded %s as ledger entry %lld\n", event,
+		    (long long)json_integer_value(json_object_get(
+			json_array_get(json_object_get(resp, "entries"), 0),
+			"index")));
+	json_decref(resp);
+	return EXIT_OK;
+}
+
+static int
+consent_grant(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return consent_record(ctx, argc, argv, "grant");
+}
+
+static int
+consent_revoke(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return consent_record(ctx, argc, argv, "revoke");
+}
+
+static int
+consent_show(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "purpose", required_argument, NULL, 'p' },
+		{ "at", required_argument, NULL, 'a' },
+		{ "size", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	_cleanup_free_ char *subject = NULL, *path = NULL, *qp = NULL,
+			   *qa = NULL;
+	const char *purpose = NULL, *at = NULL, *size = NULL;
+	json_t *resp = NULL, *p;
+	size_t i;
+	usec_t t;
+	uint64_t n;
+	int c, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			printf("Usage: consentctl consent show SUBJECT [--purpose P] [--at TIME] [--size N]\n\n"
+			       "Shows SUBJECT's consent per purpose, now or as of a past time\n"
+			       "(RFC 3339) and/or ledger size. Exit 0 when any shown purpose is\n"
+			       "active, 1 when none is, 2 for bad input.\n");
+			return EXIT_OK;
+		case 'p':
+			purpose = optarg;
+			break;
+		case 'a':
+			at = optarg;
+			break;
+		case 's':
+			size = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("consent show: expected one SUBJECT");
+	if (at && time_parse_rfc3339(at, &t) < 0)
+		return cli_usage_error("--at: '%s' is not an RFC 3339 time", at);
+	if (purpose && !consent_purpose_valid(purpose))
+		return cli_usage_error("--purpose: '%s' is not a purpose key",
+		    purpose);
+	if (size && cli_parse_uint64(size, "--size", &n) < 0)
+		return EXIT_USAGE;
+	subject = cli_escape_path(argv[optind]);
+	qp = purpose ? cli_escape_path(purpose) : NULL;
+	qa = at ? cli_escape_path(at) : NULL;
+	{
+		_cleanup_free_ char *q = NULL;
+		if (!subject ||
+		    asprintf(&q, "%s%s%s%s%s%s", qp ? "&purpose=" : "",
+			qp ? qp : "", qa ? "&at=" : "", qa ? qa : "",
+			size ? "&size=" : "", size ? size : "") < 0 ||
+		    asprintf(&path, "/v1/consents/%s%s%s", subject,
+			*q ? "?" : "", *q ? q + 1 : "") < 0)
+			return EXIT_UNAVAILABLE;
+	}
+	{
+		long status;
+		r = cli_request(ctx, "GET", path, NULL, &status, &resp);
+		if (r < 0)
+			return EXIT_UNAVAILABLE;
+		if (status == 404) {
+			/* Never recorded, or erased: a negative answer. */
+			if (ctx->json)
+				cli_print_json(resp);
+			else
+				printf("no consent recorded for this subject\n");
+			json_decref(resp);
+			return EXIT_NEGATIVE;
+		}
+		if (status != 200) {
+			r = cli_report_error(ctx, status, resp);
+			json_decref(resp);
+			return r;
+		}
+	}
+	r = EXIT_NEGATIVE;
+	if (ctx->json)
+		cli_print_json(resp);
+	else
+		printf("subject token %s, as of %s (ledger size %lld)\n",
+		    json_string_value(json_object_get(resp, "token")),
+		    json_string_value(json_object_get(json_object_get(resp,
+			"as_of"), "time")),
+		    (long long)json_integer_value(json_object_get(
+			json_object_get(resp, "as_of"), "size")));
+	json_array_foreach(json_object_get(resp, "purposes"), i, p) {
+		const char *status = json_string_value(json_object_get(p, "status"));
+		if (streq(status, "active"))
+			r = EXIT_OK;
+		if (!ctx->json) {
+			const char *exp = json_string_value(json_object_get(p,
+			    "expires"));
+			printf("  %-24s %-8s since %s (entry %lld)%s%s\n",
+			    json_string_value(json_object_get(p, "purpose")),
+			    status, json_string_value(json_object_get(p, "at")),
+			    (long long)json_integer_value(json_object_get(p,
+				"index")),
+			    exp ? ", expires " : "", exp ? exp : "");
+		}
+	}
+	if (!ctx->json && json_array_size(json_object_get(resp, "purposes")) == 0)
+		printf("  no consent recorded%s\n", purpose ? " for this purpose" : "");
+	json_decref(resp);
+	return r;
+}
+
+static const char *const import_columns[] = {
+	"subject", "purpose", "event", "at", "expires", "method", "source",
+	"text_version", "text_sha256", "jurisdiction", "controller", NULL,
+};
+
+struct import_state {
+	struct cli_ctx *ctx;
+	json_t *batch;       /* valid events waiting to be sent */
+	json_t *lines;       /* their line numbers */
+	uint64_t accepted, rejected;
+	int failure;         /* exit status of a failed send */
+};
+
+static int
+import_flush(struct import_state *st)
+{
+	json_t *resp = NULL;
+	int r;
+
+	if (json_array_size(st->batch) == 0)
+		return 0;
+	r = cli_call(st->ctx, "POST", "/v1/consents", st->batch, &resp);
+	if (r != EXIT_OK) {
+		fprintf(stderr,
+		    "consentctl: import stopped: lines %lld..%lld were not recorded\n",
+		    (long long)json_integer_value(json_array_get(st->lines, 0)),
+		    (long long)json_integer_value(json_array_get(st->lines,
+			json_array_size(st->lines) - 1)));
+		st->failure = r;
+		return -EIO;
+	}
+	st->accepted += json_array_size(st->batch);
+	json_decref(resp);
+	json_array_clear(st->batch);
+	json_array_clear(st->lines);
+	return 0;
+}
+
+static void
+import_reject(struct import_state *st, uint64_t line, const char *why)
+{
+	st->rejected++;
+	if (st->ctx->json) {
+		json_t *o = json_pack("{s:s, s:I, s:s}", "status", "rejected",
+		    "line", (json_int_t)line, "error", why);
+		char *s = json_dumps(o, JSON_COMPACT);
+		if (s)
+			printf("%s\n", s);
+		free(s);
+		json_decref(o);
+	} else
+		printf("line %llu: rejected: %s\n", (unsigned long long)line, why);
+}
+
+static int
+import_row(struct import_state *st, struct reader *rd, uint64_t line)
+{
+	json_t *ev = json_object();
+	struct consent_event check;
+	char err[256];
+	int r;
+
+	if (!ev)
+		return -ENOMEM;
+	for (size_t i = 0; i < reader_ncolumns(rd); i++) {
+		struct reader_field f = reader_field(rd, i);
+		const char *name = reader_column_name(rd, i);
+		bool known = false;
+		for (size_t k = 0; import_columns[k]; k++)
+			known |= streq(name, import_columns[k]);
+		if (!f.value || f.len == 0)
+			continue; /* an empty cell is an absent field */
+		if (!known) {
+			snprintf(err, sizeof(err), "unknown column '%s'", name);
+			import_reject(st, line, err);
+			json_decref(ev);
+			return 0;
+		}
+		json_object_set_new(ev, name, json_stringn(f.value, f.len));
+	}
+	r = consent_event_parse(ev, now_realtime(), &check, err, sizeof(err));
+	if (r < 0) {
+		import_reject(st, line, err);
+		json_decref(ev);
+		return 0;
+	}
+	consent_event_done(&check);
+	json_array_append_new(st->batch, ev);
+	json_array_append_new(st->lines, json_integer((json_int_t)line));
+	if (json_array_size(st->batch) >= IMPORT_CHUNK)
+		return import_flush(st);
+	return 0;
+}
+
+static int
+consent_import(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct reader_options opt = { .format = READER_CSV };
+	struct import_state st = { .ctx = ctx };
+	_cleanup_(reader_freep) struct reader *rd = NULL;
+	const char *format = NULL;
+	int c, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			printf("Usage: consentctl consent import FILE [--format csv|tsv|jsonl]\n\n"
+			       "Records consent events from a CSV (with a header row), TSV or JSONL\n"
+			       "file (optionally gzip-compressed). Columns/keys: subject, purpose,\n"
+			       "event (grant|revoke|expire; default grant), at, expires, method,\n"
+			       "source, text_version, text_sha256, jurisdiction, controller.\n"
+			       "Each bad row is reported with its line number and rejected alone.\n"
+			       "Exit 0 when every row was recorded, 2 when some were rejected (the\n"
+			       "others are recorded), 3 when the daemon failed.\n");
+			return EXIT_OK;
+		case 'f':
+			format = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("consent import: expected one FILE");
+	if (format ? reader_format_from_string(format, &opt.format) < 0 :
+		     reader_format_from_path(argv[optind], &opt.format) < 0)
+		return cli_usage_error("consent import: cannot tell the format of '%s'; use --format",
+		    argv[optind]);
+	r = reader_open(argv[optind], &opt, &rd);
+	if (r < 0)
+		return cli_usage_error("cannot open '%s': %s", argv[optind],
+		    strerror(-r));
+	st.batch = json_array();
+	st.lines = json_array();
+	if (!st.batch || !st.lines)
+		return EXIT_UNAVAILABLE;
+	while ((r = reader_next(rd)) != 0) {
+		if (r == -EBADMSG) {
+			import_reject(&st, reader_line(rd), reader_error(rd));
+			continue;
+		}
+		if (r < 0) {
+			fprintf(stderr, "consentctl: cannot read '%s' at line %llu: %s\n",
+			    argv[optind], (unsigned long long)reader_line(rd),
+			    reader_error(rd) ? reader_error(rd) : strerror(-r));
+			st.failure = EXIT_USAGE;
+			break;
+		}
+		if (import_row(&st, rd, reader_line(rd)) < 0)
+			break;
+	}
+	if (!st.failure)
+		import_flush(&st);
+	json_decref(st.batch);
+	json_decref(st.lines);
+	if (ctx->json) {
+		json_t *o = json_pack("{s:s, s:I, s:I}", "status", "summary",
+		    "accepted", (json_int_t)st.accepted, "rejected",
+		    (json_int_t)st.rejected);
+		char *s = json_dumps(o, JSON_COMPACT);
+		if (s)
+			printf("%s\n", s);
+		free(s);
+		json_decref(o);
+	} else
+		printf("%llu accepted, %llu rejected\n",
+		    (unsigned long long)st.accepted,
+		    (unsigned long long)st.rejected);
+	if (st.failure)
+		return st.failure;
+	return st.rejected ? EXIT_USAGE : EXIT_OK;
+}
+
+int
+cmd_consent(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct cli_subcommand subs[] = {
+		{ "grant", consent_grant, "record that a subject granted consent" },
+		{ "revoke", consent_revoke, "record that a subject revoked consent" },
+		{ "show", consent_show, "show a subject's consent, now or in the past" },
+		{ "import", consent_import, "record consents from a CSV/TSV/JSONL file" },
+	};
+	return cli_dispatch(ctx, argc, argv, subs, ELEMENTSOF(subs),
+	    "Records and queries consents in the ledger.");
+}
+
+static int
+subject_erase(struct cli_ctx *ctx, int argc, char **argv)
+{
+	json_t *body, *resp = NULL;
+	int r;
+
+	if (cli_wants_help(argc, argv)) {
+		printf("Usage: consentctl subject erase SUBJECT\n\n"
+		       "Erases SUBJECT (GDPR Art. 17): deletes the only link between the\n"
+		       "subject id and its ledger token, and records the erasure in the\n"
+		       "ledger. The ledger still verifies; nothing links it to the person.\n");
+		return EXIT_OK;
+	}
+	if (argc != 2)
+		return cli_usage_error("subject erase: expected one SUBJECT");
+	body = json_pack("{s:s}", "subject", argv[1]);
+	r = cli_call(ctx, "POST", "/v1/subjects/erase", body, &resp);
+	json_decref(body);
+	if (r != EXIT_OK)
+		return r;
+	if (ctx->json)
+		cli_print_json(resp);
+	else
+		printf("erased; erasure recorded as ledger entry %lld\n",
+		    (long long)json_integer_value(json_object_get(resp, "index")));
+	json_decref(resp);
+	return EXIT_OK;
+}
+
+int
+cmd_subject(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct cli_subcommand subs[] = {
+		{ "erase", subject_erase, "erase a subject (right to erasure)" },
+	};
+	return cli_dispatch(ctx, argc, argv, subs, ELEMENTSOF(subs),
+	    "Manages data subjects.");
+}
