@@ -597,10 +597,12 @@ ledger_verify_cmd(struct cli_ctx *ctx, int argc, char **argv)
 		{ "export", required_argument, NULL, 'e' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "checkpoint", required_argument, NULL, 'c' },
+		{ "allow-unsigned-tail", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	const char *db = NULL, *exp = NULL, *key = NULL, *cpfile = NULL;
+	int flags = 0;
 	_cleanup_free_ char *cptext = NULL;
 	struct ledger_verify_report rep;
 	struct note_verifier v;
@@ -620,6 +622,8 @@ ledger_verify_cmd(struct cli_ctx *ctx, int argc, char **argv)
 			       "signatures against VKEY (a key or a file holding one), the derived\n"
 			       "consent index against a replay of the log, and, with --checkpoint, a\n"
 			       "checkpoint obtained elsewhere (to detect a truncated or forked log).\n"
+			       "Entries after the latest signed checkpoint fail verification unless\n"
+			       "--allow-unsigned-tail (a copy taken while the daemon was writing).\n"
 			       "Without --db or --export the daemon verifies its own ledger, and\n"
 			       "also checks its subject map's MACs.\n"
 			       "Exit 0 verified, 1 verification failed (naming the first bad\n"
@@ -636,6 +640,9 @@ ledger_verify_cmd(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'c':
 			cpfile = optarg;
+			break;
+		case 't':
+			flags |= LEDGER_VERIFY_ALLOW_UNSIGNED_TAIL;
 			break;
 		default:
 			return EXIT_USAGE;
@@ -679,8 +686,8 @@ ledger_verify_cmd(struct cli_ctx *ctx, int argc, char **argv)
 			return cli_usage_error("cannot read '%s': %s", cpfile,
 			    strerror(-r));
 	}
-	r = db ? ledger_verify_db(db, &v, cptext, &rep) :
-		 ledger_verify_export(exp, &v, cptext, &rep);
+	r = db ? ledger_verify_db(db, &v, cptext, flags, &rep) :
+		 ledger_verify_export(exp, &v, cptext, flags, &rep);
 	if (ctx->json) {
 		o = json_pack("{s:b, s:I, s:I, s:I, s:s}", "ok", rep.ok, "entries",
 		    (json_int_t)rep.entries, "checkpoints",
@@ -697,8 +704,8 @@ ledger_verify_cmd(struct cli_ctx *ctx, int argc, char **argv)
 		    (unsigned long long)rep.entries,
 		    (unsigned long long)rep.checkpoints,
 		    (unsigned long long)rep.latest_size,
-		    rep.entries > rep.latest_size ?
-			"; entries after it are checked against stored hashes only" :
+		    rep.unsigned_tail ?
+			"; later entries checked against stored hashes only" :
 			"");
 	else
 		printf("FAILED: %s\n", rep.message);

@@ -278,8 +278,9 @@ load_or_create_secret(struct ledger *l, const char *path, bool create,
 
 /* Opening. */
 
-static int
-ledger_check_tail(struct ledger *l, uint64_t from, uint64_t to);
+static int ledger_check_tail(struct ledger *l, uint64_t from, uint64_t to);
+static int ledger_check_entries(struct ledger *l,
+    const struct store_checkpoint *cp);
 
 void
 ledger_close(struct ledger *l)
@@ -473,6 +474,8 @@ ledger_open(const struct ledger_options *o, struct ledger **ret, char *errbuf,
 				    (unsigned long long)cp.size);
 		}
 		if (r >= 0)
+			r = ledger_check_entries(l, &cp);
+		if (r >= 0)
 			r = ledger_check_tail(l, cp.size, size);
 		store_checkpoint_done(&cp);
 	}
@@ -502,6 +505,51 @@ ledger_open(const struct ledger_options *o, struct ledger **ret, char *errbuf,
 		}
 	}
 	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+struct root_check {
+	struct merkle_frontier *f;
+};
+
+static int
+root_check_entry(void *userdata, uint64_t index, const uint8_t *data,
+    size_t len)
+{
+	struct root_check *rc = userdata;
+
+	if (index != merkle_frontier_size(rc->f))
+		return -EBADMSG;
+	return merkle_frontier_append_data(rc->f, data, len);
+}
+
+/* Recomputes the root from the entries themselves (not from the stored
+ * hashes) and compares it with the signed checkpoint. */
+static int
+ledger_check_entries(struct ledger *l, const struct store_checkpoint *cp)
+{
+	_cleanup_merkle_frontier_ struct merkle_frontier *f = NULL;
+	struct root_check rc;
+	uint8_t root[MERKLE_HASH_LEN];
+	int r;
+
+	r = merkle_frontier_new(&f);
+	if (r < 0)
+		return r;
+	rc.f = f;
+	r = store_entry_foreach(l->store, 0, cp->size, root_check_entry, &rc);
+	if (r == -EBADMSG || (r >= 0 && merkle_frontier_size(f) != cp->size))
+		return ledger_fail(l, -EBADMSG,
+		    "entries are missing below the latest signed checkpoint (size %llu)",
+		    (unsigned long long)cp->size);
+	if (r < 0)
+		return ledger_fail(l, r, "cannot read entries: %s",
+		    store_errmsg(l->store));
+	merkle_frontier_root(f, root);
+	if (!crypto_memeq(root, cp->root, MERKLE_HASH_LEN))
+		return ledger_fail(l, -EBADMSG,
+		    "the entries do not hash to the latest signed checkpoint (size %llu): the ledger was altered",
+		    (unsigned long long)cp->size);
 	return 0;
 }
 

@@ -112,15 +112,21 @@ struct ledger_verify_report {
 	uint64_t entries;           /* entries read */
 	uint64_t checkpoints;       /* signed checkpoints checked */
 	uint64_t latest_size;       /* size of the latest signed checkpoint */
+	uint64_t unsigned_tail;     /* entries after it */
 	bool ok;
 	uint64_t bad_index;         /* first bad entry, when one is named */
 	bool has_bad_index;
 	char message[512];          /* what failed, naming the entry */
 };
+enum ledger_verify_flags {
+	/* Accept entries after the latest signed checkpoint (checked against
+	 * the stored hashes only): for a live ledger, between batches. */
+	LEDGER_VERIFY_ALLOW_UNSIGNED_TAIL = 1 << 0,
+};
 int ledger_verify_db(const char *db_path, const struct note_verifier *key,
-    const char *checkpoint_note, struct ledger_verify_report *ret);
+    const char *checkpoint_note, int flags, struct ledger_verify_report *ret);
 int ledger_verify_export(const char *path, const struct note_verifier *key,
-    const char *checkpoint_note, struct ledger_verify_report *ret);
+    const char *checkpoint_note, int flags, struct ledger_verify_report *ret);
 
 /* Export: one JSON object per line: {"index", "leaf" (base64 of the exact
  * stored bytes), "kind", "entry" (the decoded fields)}, then checkpoints as

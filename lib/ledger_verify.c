@@ -32,6 +32,7 @@ struct verifier {
 	struct consent_digest *consents;
 	size_t nconsents, capconsents;
 	bool check_consents;
+	int flags;
 };
 
 static int
@@ -237,8 +238,11 @@ verifier_entry(void *userdata, uint64_t index, const uint8_t *data,
 			if (r == 0 || id != id0 + i || hl != 32 ||
 			    !crypto_memeq(h, stored[i], 32)) {
 				if (!v->hash_mismatch) {
+					/* Hash i covers the last 2^i leaves up
+					 * to this one: name the first. */
 					v->hash_mismatch = true;
-					v->hash_mismatch_index = index;
+					v->hash_mismatch_index =
+					    index + 1 - ((uint64_t)1 << i);
 				}
 				/* Stop comparing: the cursor is out of step. */
 				store_cursor_close(v->hashes);
@@ -303,6 +307,14 @@ verifier_end(struct verifier *v)
 		return vfail(v, true, v->hash_mismatch_index,
 		    "the stored hashes do not match entry %llu (altered entry or hash table)",
 		    (unsigned long long)v->hash_mismatch_index);
+	v->rep->unsigned_tail = v->expected - v->rep->latest_size;
+	if (v->rep->unsigned_tail > 0 &&
+	    !(v->flags & LEDGER_VERIFY_ALLOW_UNSIGNED_TAIL))
+		return vfail(v, true, v->rep->latest_size,
+		    "entries %llu..%llu come after the latest signed checkpoint (size %llu): no signature covers them",
+		    (unsigned long long)v->rep->latest_size,
+		    (unsigned long long)v->expected - 1,
+		    (unsigned long long)v->rep->latest_size);
 	return 0;
 }
 
@@ -367,7 +379,7 @@ collect_db_checkpoint(void *userdata, const struct store_checkpoint *c)
 
 int
 ledger_verify_db(const char *db_path, const struct note_verifier *key,
-    const char *checkpoint_note, struct ledger_verify_report *ret)
+    const char *checkpoint_note, int flags, struct ledger_verify_report *ret)
 {
 	struct verifier v = { 0 };
 	_cleanup_(store_closep) struct store *s = NULL;
@@ -378,6 +390,7 @@ ledger_verify_db(const char *db_path, const struct note_verifier *key,
 	r = verifier_start(&v, ret, key);
 	if (r < 0)
 		return r;
+	v.flags = flags;
 	r = store_open(db_path, STORE_READ_ONLY, &s, err, sizeof(err));
 	if (r < 0) {
 		snprintf(ret->message, sizeof(ret->message),
@@ -453,7 +466,7 @@ read_line(FILE *f, char **line, size_t *cap, size_t *ret_len)
 
 int
 ledger_verify_export(const char *path, const struct note_verifier *key,
-    const char *checkpoint_note, struct ledger_verify_report *ret)
+    const char *checkpoint_note, int flags, struct ledger_verify_report *ret)
 {
 	struct verifier v = { 0 };
 	_cleanup_fclose_ FILE *f = NULL;
@@ -465,6 +478,7 @@ ledger_verify_export(const char *path, const struct note_verifier *key,
 	r = verifier_start(&v, ret, key);
 	if (r < 0)
 		return r;
+	v.flags = flags;
 	f = fopen(path, "re");
 	if (!f) {
 		r = -errno;

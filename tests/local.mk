@@ -13,24 +13,16 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS) $(CMOCKA_CFLAGS) \
 	-DTEST_DATA_DIR=\"$(abs_top_srcdir)/tests/data\"
 UNIT_LIBS = lib/libcore.la $(CMOCKA_LIBS) $(DEP_LIBS)
 
-if HAVE_CMOCKA
-unit_tests = \
-	tests/unit/test_lib
-check_PROGRAMS += $(unit_tests)
-TESTS += $(unit_tests)
-tests_unit_test_lib_SOURCES = tests/unit/test_lib.c
-tests_unit_test_lib_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_lib_LDADD = $(UNIT_LIBS)
-endif
-
 EXTRA_DIST += tests/lint.sh
 
 # Integration tests: a real consentd on a temporary socket, driven over
 # HTTP and through consentctl.
-TESTS += \
+integration_tests = \
 	tests/integration/test_daemon.py \
+	tests/integration/test_ledger.py \
 	tests/integration/test_systemd.sh
-EXTRA_DIST += \
-	tests/integration/harness.py \
-	tests/integration/test_daemon.py \
-	tests/integration/test_systemd.sh
+TESTS += $(integration_tests)
+EXTRA_DIST += tests/integration/harness.py $(integration_tests)
+
+include tests/lib.mk
+include tests/fuzz/local.mk
