@@ -51,6 +51,8 @@ struct reader {
 	bool gzip;
 	bool zs_init;
 	bool gz_boundary; /* a member just ended, no output since */
+	int gz_error;     /* failure found after output was produced */
+	char gz_errmsg[READER_ERRMSG_MAX];
 	z_stream zs;
 
 	/* Decoded bytes: [0, win_len) of win, parsed from pos. Every offset

@@ -304,9 +304,15 @@ reader_start(struct reader *r)
 static int
 reader_inflate(struct reader *r, size_t room)
 {
+	char saved[READER_ERRMSG_MAX];
 	z_stream *zs = &r->zs;
 	int k, z;
 
+	memcpy(saved, r->errmsg, sizeof(saved));
+	if (r->gz_error < 0) {
+		memcpy(r->errmsg, r->gz_errmsg, sizeof(r->errmsg));
+		return r->gz_error;
+	}
 	for (;;) {
 		size_t in_before, out_before, produced;
 
@@ -315,20 +321,11 @@ reader_inflate(struct reader *r, size_t room)
 			if (k < 0)
 				return k;
 		}
-		if (r->raw_len == 0 && r->raw_eof) {
-			/* inflateReset() zeroes total_in: nothing of a next
-			 * member was seen, so the data ended cleanly. */
-			if (r->gz_boundary && zs->total_in == 0)
-				return 0;
-			if (r->gz_boundary) {
-				reader_set_error(r, "Failed to decompress: "
-				    "trailing data after gzip stream");
-				return -EIO;
-			}
-			reader_set_error(r, "Failed to decompress: truncated "
-			    "gzip stream");
-			return -EIO;
-		}
+		/* inflateReset() zeroes total_in: nothing of a next member
+		 * was seen, so the data ended cleanly. */
+		if (r->raw_len == 0 && r->raw_eof && r->gz_boundary &&
+		    zs->total_in == 0)
+			return 0;
 		zs->next_in = (Bytef *)r->raw;
 		zs->avail_in = (uInt)MIN(r->raw_len, (size_t)UINT32_MAX);
 		zs->next_out = (Bytef *)r->win + r->win_len;
@@ -356,12 +353,25 @@ reader_inflate(struct reader *r, size_t room)
 		case Z_BUF_ERROR:
 			if (produced > 0)
 				return (int)produced;
-			continue;
+			if (r->raw_len > 0 || !r->raw_eof) {
+				if (in_before != zs->avail_in)
+					continue;
+				/* zlib made no progress with input and
+				 * room to spare: give up rather than spin */
+				reader_set_error(r, "Failed to decompress");
+				return -EIO;
+			}
+			/* all input given and nothing more comes out */
+			reader_set_error(r, "Failed to decompress: truncated "
+			    "gzip stream");
+			return -EIO;
 		case Z_MEM_ERROR:
+			k = -ENOMEM;
 			reader_set_error(r, "Failed to decompress: out of "
 			    "memory");
-			return -ENOMEM;
+			break;
 		default:
+			k = -EIO;
 			if (r->gz_boundary)
 				reader_set_error(r, "Failed to decompress: "
 				    "trailing data after gzip stream");
@@ -369,8 +379,17 @@ reader_inflate(struct reader *r, size_t room)
 				reader_set_error(r, "Failed to decompress: "
 				    "corrupt gzip data (%s)",
 				    zs->msg ? zs->msg : "unknown error");
-			return -EIO;
+			break;
 		}
+		if (produced == 0)
+			return k;
+		/* Hand out what was decoded before the damage, so that the
+		 * records read never depend on the chunk size; fail on the
+		 * next call. The parser's own message stays in place. */
+		r->gz_error = k;
+		memcpy(r->gz_errmsg, r->errmsg, sizeof(r->gz_errmsg));
+		memcpy(r->errmsg, saved, sizeof(r->errmsg));
+		return (int)produced;
 	}
 }
 
@@ -435,8 +454,10 @@ reader_fill(struct reader *r, size_t keep)
 				return k;
 		}
 		k = (int)MIN(MIN(room, r->raw_len), (size_t)INT32_MAX);
-		memcpy(r->win + r->win_len, r->raw, (size_t)k);
-		reader_raw_consume(r, (size_t)k);
+		if (k > 0) {
+			memcpy(r->win + r->win_len, r->raw, (size_t)k);
+			reader_raw_consume(r, (size_t)k);
+		}
 	}
 	if (k < 0)
 		return k;

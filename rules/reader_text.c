@@ -320,7 +320,8 @@ text_check_limits(struct reader *r)
 		reader_set_error(r, "record longer than %zu bytes",
 		    r->max_record);
 	} else if (r->state == READER_ST_UNQUOTED &&
-	    r->pos - r->fld_start > r->max_field) {
+	    r->pos - r->fld_start > r->max_field + 1) {
+		/* + 1: a CR seen so far may turn out to end the line */
 		r->rec_bad = true;
 		reader_set_error(r, "field %zu longer than %zu bytes",
 		    r->nfields_seen + 1, r->max_field);

@@ -281,6 +281,11 @@ t_csv_limits(void **state)
 	check_all_chunks(d, strlen(d), &o,
 	    "2:!\n3:ok|2\n4:!\n5:!\n6:12345678|5\n");
 
+	/* the limit applies to the field without the CR of a CRLF */
+	o = (struct reader_options){ .format = READER_CSV, .max_field = 4 };
+	check_all_chunks("a\n1234\r\n12345\r\n1\n", 17, &o,
+	    "2:1234\n3:!\n4:1\n");
+
 	o = (struct reader_options){ .format = READER_CSV, .max_columns = 2 };
 	check_all_chunks("a,b\n1,2,3\n4,5\n", 14, &o, "2:!\n3:4|5\n");
 	check_all_chunks("a,b,c\n1,2,3\n", 12, &o, "!22\n");
@@ -542,6 +547,39 @@ t_gzip_errors(void **state)
 	check_all_chunks("\x1f\x8b", 2, &o, "!5\n");
 }
 
+/* Whatever the damage, the records read before the failure are the same
+ * for every chunk size: cut the stream everywhere, and flip each byte. */
+static void
+t_gzip_damage_chunk_independent(void **state)
+{
+	struct reader_options o = { .format = READER_CSV };
+	struct buf d = BUF_INIT(0);
+	_cleanup_free_ char *z = NULL;
+	_cleanup_free_ char *bad = NULL;
+	size_t zlen;
+
+	buf_append_str(&d, "id,v\n");
+	for (int i = 0; i < 40; i++)
+		buf_printf(&d, "%d,\"value %d\nsecond line\"\n", i, i * 7919);
+	z = gzip_members(d.data, d.len, 3, &zlen);
+	buf_free(&d);
+	bad = malloc(zlen);
+	assert_non_null(bad);
+	for (size_t cut = 0; cut < zlen; cut += 3) {
+		_cleanup_free_ char *want = render_memory(z, cut, &o, 0);
+
+		check_all_chunks(z, cut, &o, want);
+	}
+	for (size_t i = 10; i < zlen; i += 7) {
+		_cleanup_free_ char *want = NULL;
+
+		memcpy(bad, z, zlen);
+		bad[i] ^= 0x21;
+		want = render_memory(bad, zlen, &o, 0);
+		check_all_chunks(bad, zlen, &o, want);
+	}
+}
+
 static char *
 slurp(const char *path, size_t *ret_len)
 {
@@ -708,6 +746,7 @@ main(void)
 		cmocka_unit_test(t_jsonl_values),
 		cmocka_unit_test(t_gzip),
 		cmocka_unit_test(t_gzip_errors),
+		cmocka_unit_test(t_gzip_damage_chunk_independent),
 		cmocka_unit_test(t_files),
 		cmocka_unit_test(t_open_errors),
 		cmocka_unit_test(t_large_straddling),

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Writes a CSV for the scan benchmark: 10 columns, some holding PII
+(valid card numbers, e-mails, phones, IBANs, IPs), the rest plain data.
+
+usage: gen.py ROWS OUTPUT [SEED]
+"""
+import random
+import sys
+
+FIRST = ["Ada", "Bob", "Chen", "Dana", "Eve", "Farid", "Grace", "Hiro",
+         "Ines", "Jon", "Kemal", "Lena", "Mara", "Nils", "Omar", "Priya"]
+LAST = ["Example", "Sample", "Tester", "Doe", "Roe", "Placeholder"]
+CITIES = ["London", "Paris", "Berlin", "Madrid", "Rome", "Lisbon", "Oslo"]
+DOMAINS = ["example.com", "example.org", "example.net", "mail.example.co.uk"]
+WORDS = ("order shipped delivered returned pending review customer asked "
+         "about invoice refund warehouse batch item quantity price note "
+         "follow up next week version build release").split()
+
+
+def luhn_complete(prefix, length, rnd):
+    digits = prefix + "".join(rnd.choice("0123456789")
+                              for _ in range(length - len(prefix) - 1))
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return digits + str((10 - total % 10) % 10)
+
+
+def iban_de(rnd):
+    bban = "".join(rnd.choice("0123456789") for _ in range(18))
+    num = int(bban + "1314" + "00")  # D=13 E=14, check digits 00
+    check = 98 - num % 97
+    return "DE%02d%s" % (check, bban)
+
+
+def row(i, rnd):
+    first, last = rnd.choice(FIRST), rnd.choice(LAST)
+    email = "%s.%s%d@%s" % (first.lower(), last.lower(), i % 997,
+                            rnd.choice(DOMAINS))
+    r = rnd.random()
+    if r < 0.4:
+        phone = "+44 20 %04d %04d" % (rnd.randrange(10000),
+                                       rnd.randrange(10000))
+    elif r < 0.8:
+        phone = "(%d) 555-%04d" % (rnd.randrange(200, 999),
+                                   rnd.randrange(10000))
+    else:
+        phone = ""
+    r = rnd.random()
+    if r < 0.3:
+        c = luhn_complete("4", 16, rnd)
+        card = " ".join(c[j:j + 4] for j in range(0, 16, 4))
+    elif r < 0.5:
+        card = luhn_complete("5" + str(rnd.randrange(1, 6)), 16, rnd)
+    elif r < 0.6:
+        card = iban_de(rnd)
+    else:
+        card = ""
+    words = [rnd.choice(WORDS) for _ in range(rnd.randrange(4, 14))]
+    if rnd.random() < 0.1:
+        words.insert(2, "contact %s.%s@%s" % (first.lower(), last.lower(),
+                                              rnd.choice(DOMAINS)))
+    if rnd.random() < 0.2:
+        words.append("v%d.%d.%d" % (rnd.randrange(9), rnd.randrange(20),
+                                    rnd.randrange(100)))
+    note = " ".join(words)
+    if rnd.random() < 0.3:
+        note = '"' + note.replace(" ", ", ", 1) + '"'
+    ip = "10.%d.%d.%d" % (rnd.randrange(256), rnd.randrange(256),
+                          rnd.randrange(256)) if rnd.random() < 0.5 else ""
+    return ",".join([
+        str(100000 + i),
+        "%s %s" % (first, last),
+        email,
+        phone,
+        card,
+        rnd.choice(CITIES),
+        "%d.%02d" % (rnd.randrange(10000), rnd.randrange(100)),
+        note,
+        ip,
+        "2026-%02d-%02dT%02d:%02d:00Z" % (rnd.randrange(1, 13),
+                                          rnd.randrange(1, 29),
+                                          rnd.randrange(24),
+                                          rnd.randrange(60)),
+    ])
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    rows = int(sys.argv[1])
+    rnd = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 42)
+    with open(sys.argv[2], "w", newline="") as f:
+        f.write("id,name,email,phone,payment,city,amount,note,ip,created\n")
+        for i in range(rows):
+            f.write(row(i, rnd))
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
