@@ -1,0 +1,332 @@
+/* k_anonymity and l_diversity rules: equivalence classes over the
+ * quasi-identifiers, kept as 128-bit digests in a bounded hash table (the
+ * values themselves are never stored nor reported). */
+#include "config.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "buf.h"
+#include "check.h"
+#include "crypto.h"
+
+#define KANON_DIGEST 16
+#define KANON_MAX_KEY ((size_t)64 << 20)
+
+struct kclass {
+	uint8_t key[KANON_DIGEST];
+	bool used;
+	uint64_t count;
+	/* l_diversity: distinct sensitive values seen, up to l. */
+	uint8_t (*sens)[KANON_DIGEST];
+	uint32_t nsens;
+};
+
+struct kanon_state {
+	bool ldiv;
+	uint64_t threshold;        /* k or l */
+	struct check_column *qi;
+	size_t nqi;
+	struct check_column sensitive;
+	struct kclass *table;
+	size_t cap;                /* slots, a power of two */
+	size_t nclasses;
+	size_t stored;             /* classes + sensitive digests kept */
+	size_t max;                /* cap on stored */
+	uint64_t rows;
+	struct buf key;
+};
+
+static void
+kanon_free(void *p)
+{
+	struct kanon_state *s = p;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->table[i].sens);
+	free(s->table);
+	free(s->qi);
+	buf_free(&s->key);
+	free(s);
+}
+
+static int
+kanon_begin(struct check *c)
+{
+	const struct manifest *m = c->manifest;
+	const struct policy_strv *qis;
+	struct kanon_state *s;
+	size_t n = 0;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	c->state = s;
+	s->key = BUF_INIT(KANON_MAX_KEY);
+	s->max = c->opt->max_classes ? c->opt->max_classes :
+	    EVAL_DEFAULT_MAX_CLASSES;
+	if (c->rule->kind == RULE_L_DIVERSITY) {
+		s->ldiv = true;
+		s->threshold = c->rule->l_diversity.l;
+		qis = &c->rule->l_diversity.quasi_identifiers;
+		s->sensitive.name = c->rule->l_diversity.sensitive;
+	} else {
+		s->threshold = c->rule->k_anonymity.k;
+		qis = &c->rule->k_anonymity.quasi_identifiers;
+	}
+	n = qis->n;
+	if (n == 0)
+		for (size_t i = 0; i < m->nfields; i++)
+			if (m->fields[i].role == MANIFEST_ROLE_QUASI_IDENTIFIER)
+				n++;
+	if (n == 0)
+		return check_set_error(c,
+		    "no quasi-identifiers: list them in the rule or give "
+		    "fields role: quasi_identifier in the manifest of '%s'",
+		    m->dataset);
+	s->qi = calloc(n, sizeof(*s->qi));
+	if (!s->qi)
+		return -ENOMEM;
+	if (qis->n > 0)
+		for (size_t i = 0; i < qis->n; i++)
+			s->qi[s->nqi++].name = qis->v[i];
+	else
+		for (size_t i = 0; i < m->nfields; i++)
+			if (m->fields[i].role == MANIFEST_ROLE_QUASI_IDENTIFIER)
+				s->qi[s->nqi++].name = m->fields[i].name;
+	s->table = calloc(1024, sizeof(*s->table));
+	if (!s->table)
+		return -ENOMEM;
+	s->cap = 1024;
+	return 0;
+}
+
+static size_t
+slot_of(const uint8_t key[KANON_DIGEST], size_t cap)
+{
+	uint64_t h;
+
+	memcpy(&h, key, sizeof(h));
+	return (size_t)h & (cap - 1);
+}
+
+static int
+grow(struct kanon_state *s)
+{
+	size_t ncap = s->cap * 2;
+	struct kclass *nt = calloc(ncap, sizeof(*nt));
+
+	if (!nt)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->cap; i++) {
+		size_t j;
+
+		if (!s->table[i].used)
+			continue;
+		for (j = slot_of(s->table[i].key, ncap); nt[j].used;
+		    j = (j + 1) & (ncap - 1))
+			;
+		nt[j] = s->table[i];
+	}
+	free(s->table);
+	s->table = nt;
+	s->cap = ncap;
+	return 0;
+}
+
+/* The class for key, created if new; NULL with *ret_r set on failure
+ * (-ENOMEM, or -E2BIG past the cap). */
+static struct kclass *
+lookup(struct kanon_state *s, const uint8_t key[KANON_DIGEST], int *ret_r)
+{
+	size_t j;
+
+	for (j = slot_of(key, s->cap); s->table[j].used;
+	    j = (j + 1) & (s->cap - 1))
+		if (memcmp(s->table[j].key, key, KANON_DIGEST) == 0)
+			return &s->table[j];
+	if (s->stored >= s->max) {
+		*ret_r = -E2BIG;
+		return NULL;
+	}
+	if ((s->nclasses + 1) * 10 > s->cap * 7) {
+		*ret_r = grow(s);
+		if (*ret_r < 0)
+			return NULL;
+		for (j = slot_of(key, s->cap); s->table[j].used;
+		    j = (j + 1) & (s->cap - 1))
+			;
+	}
+	s->table[j].used = true;
+	memcpy(s->table[j].key, key, KANON_DIGEST);
+	s->nclasses++;
+	s->stored++;
+	return &s->table[j];
+}
+
+static int
+add_sensitive(struct kanon_state *s, struct kclass *k, const char *v,
+    size_t len)
+{
+	uint8_t d[SHA256_LEN];
+	uint8_t (*ns)[KANON_DIGEST];
+
+	if (k->nsens >= s->threshold)
+		return 0;
+	sha256(v, len, d);
+	for (uint32_t i = 0; i < k->nsens; i++)
+		if (memcmp(k->sens[i], d, KANON_DIGEST) == 0)
+			return 0;
+	if (s->stored >= s->max)
+		return -E2BIG;
+	ns = realloc(k->sens, (k->nsens + 1) * sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	k->sens = ns;
+	memcpy(k->sens[k->nsens++], d, KANON_DIGEST);
+	s->stored++;
+	return 0;
+}
+
+static int
+kanon_row(struct check *c, const struct reader *r, uint64_t line)
+{
+	struct kanon_state *s = c->state;
+	uint8_t d[SHA256_LEN];
+	struct kclass *k;
+	int e = 0;
+
+	s->rows++;
+	buf_reset(&s->key);
+	for (size_t i = 0; i < s->nqi; i++) {
+		struct reader_field f;
+
+		check_column_resolve(&s->qi[i], r);
+		f = check_column_field(&s->qi[i], r);
+		/* Length-prefixed, so that ("ab","c") differs from ("a","bc"),
+		 * and an absent value from an empty one. */
+		if (!f.value)
+			e = buf_append_byte(&s->key, 0);
+		else if ((e = buf_append_byte(&s->key, 1)) >= 0 &&
+		    (e = buf_append_u64be(&s->key, f.len)) >= 0)
+			e = buf_append(&s->key, f.value, f.len);
+		if (e < 0)
+			return e == -ENOMEM ? e :
+			    check_set_error(c,
+				"quasi-identifier values at line %" PRIu64
+				" are too long", line);
+	}
+	sha256(s->key.data, s->key.len, d);
+	k = lookup(s, d, &e);
+	if (!k)
+		goto fail;
+	k->count++;
+	if (s->ldiv) {
+		struct reader_field f;
+
+		check_column_resolve(&s->sensitive, r);
+		f = check_column_field(&s->sensitive, r);
+		/* An absent value adds no diversity. */
+		if (f.value && (e = add_sensitive(s, k, f.value, f.len)) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	if (e == -E2BIG)
+		return check_set_error(c,
+		    "more than %zu equivalence classes and values to keep "
+		    "(the evaluation's memory cap); coarsen the "
+		    "quasi-identifiers or raise the cap",
+		    s->max);
+	return e;
+}
+
+static int
+kanon_end(struct check *c, const struct reader *r, bool complete)
+{
+	struct kanon_state *s = c->state;
+	uint64_t smallest = 0, below = 0, rows_below = 0;
+	bool first = true;
+	int k;
+
+	if (!complete)
+		return check_set_error(c,
+		    "the data could not be read to its end");
+	for (size_t i = 0; s->rows > 0 && i < s->nqi; i++)
+		if (!s->qi[i].found)
+			return check_set_error(c,
+			    "quasi-identifier '%s' is not a column of the data",
+			    s->qi[i].name);
+	if (s->ldiv && s->rows > 0 && !s->sensitive.found)
+		return check_set_error(c,
+		    "sensitive field '%s' is not a column of the data",
+		    s->sensitive.name);
+	for (size_t i = 0; i < s->cap; i++) {
+		const struct kclass *e = &s->table[i];
+		uint64_t size = s->ldiv ? e->nsens : e->count;
+
+		if (!e->used)
+			continue;
+		if (first || size < smallest)
+			smallest = size;
+		first = false;
+		if (size < s->threshold) {
+			below++;
+			rows_below += e->count;
+		}
+	}
+	{
+		json_t *names = json_array();
+
+		for (size_t i = 0; names && i < s->nqi; i++)
+			if (json_array_append_new(names,
+				json_string(s->qi[i].name)) < 0) {
+				json_decref(names);
+				names = NULL;
+			}
+		if ((k = check_evidence_set(c, "quasi_identifiers", names)) < 0)
+			return k;
+	}
+	if ((k = check_evidence_uint(c, "rows", s->rows)) < 0 ||
+	    (k = check_evidence_uint(c, "classes", s->nclasses)) < 0 ||
+	    (k = check_evidence_uint(c, s->ldiv ? "smallest_diversity" :
+		 "smallest_class", smallest)) < 0 ||
+	    (k = check_evidence_uint(c, s->ldiv ? "classes_below_l" :
+		 "classes_below_k", below)) < 0 ||
+	    (k = check_evidence_uint(c, "rows_in_classes_below", rows_below)) <
+		0 ||
+	    (k = check_evidence_uint(c, s->ldiv ? "l" : "k", s->threshold)) <
+		0)
+		return k;
+	if (s->ldiv && (k = check_evidence_set(c, "sensitive",
+			    json_string(s->sensitive.name))) < 0)
+		return k;
+	if (below == 0)
+		return check_set(c, EVAL_PASS,
+		    s->ldiv ? "%zu classes, each with at least %" PRIu64
+		    " distinct sensitive values" :
+		    "%zu classes, the smallest of %" PRIu64 " rows",
+		    s->nclasses, s->ldiv ? s->threshold : smallest);
+	return check_set(c, EVAL_FAIL,
+	    s->ldiv ? "%" PRIu64 " of %zu classes have fewer than %" PRIu64
+	    " distinct sensitive values (%" PRIu64 " rows)" :
+	    "%" PRIu64 " of %zu classes have fewer than %" PRIu64
+	    " rows (%" PRIu64 " rows)",
+	    below, s->nclasses, s->threshold, rows_below);
+}
+
+const struct check_ops check_k_anonymity_ops = {
+	.begin = kanon_begin,
+	.row = kanon_row,
+	.end = kanon_end,
+	.free_state = kanon_free,
+};
+
+const struct check_ops check_l_diversity_ops = {
+	.begin = kanon_begin,
+	.row = kanon_row,
+	.end = kanon_end,
+	.free_state = kanon_free,
+};

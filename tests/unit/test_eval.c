@@ -1,0 +1,536 @@
+/* Unit tests for the evaluator (rules/eval.c, rules/check_*.c): golden cases
+ * in tests/data/eval/<case>/case.json, and the interfaces around them. */
+#include "unit.h"
+
+#include <pthread.h>
+
+#include "buf.h"
+#include "codec.h"
+#include "crypto.h"
+#include "eval.h"
+#include "json.h"
+
+#define EVAL_DIR TEST_DATA_DIR "/eval/"
+
+/* A consent source over a JSON object {purpose: [subjects]}; a subject
+ * listed in fail_on makes the lookup fail. */
+struct fake_consent {
+	const json_t *active;
+	const char *fail_on;
+	unsigned lookups;
+	pthread_mutex_t lock;
+};
+
+static int
+fake_lookup(void *userdata, const char *subject, size_t len,
+    const char *purpose)
+{
+	struct fake_consent *f = userdata;
+	const json_t *list = json_object_get(f->active, purpose);
+	size_t i;
+	json_t *v;
+
+	pthread_mutex_lock(&f->lock);
+	f->lookups++;
+	pthread_mutex_unlock(&f->lock);
+	if (f->fail_on && strlen(f->fail_on) == len &&
+	    memcmp(f->fail_on, subject, len) == 0)
+		return -EIO;
+	json_array_foreach(list, i, v) {
+		const char *s = json_string_value(v);
+
+		if (s && strlen(s) == len && memcmp(s, subject, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether got has everything expected has: objects by key (extra keys in
+ * got are fine), arrays element by element with the same length, numbers
+ * by value. On a mismatch, prints where. */
+static bool
+json_matches(const json_t *exp, const json_t *got, const char *path)
+{
+	char sub[512];
+
+	if (json_is_number(exp) && json_is_number(got)) {
+		double a = json_number_value(exp), b = json_number_value(got);
+
+		if (a == b || (a != 0 && b / a > 0.999999 && b / a < 1.000001))
+			return true;
+	} else if (json_is_object(exp) && json_is_object(got)) {
+		const char *key;
+		json_t *v;
+
+		json_object_foreach((json_t *)exp, key, v) {
+			snprintf(sub, sizeof(sub), "%s.%s", path, key);
+			if (!json_object_get(got, key)) {
+				fprintf(stderr, "%s: missing\n", sub);
+				return false;
+			}
+			if (!json_matches(v, json_object_get(got, key), sub))
+				return false;
+		}
+		return true;
+	} else if (json_is_array(exp) && json_is_array(got)) {
+		if (json_array_size(exp) == json_array_size(got)) {
+			for (size_t i = 0; i < json_array_size(exp); i++) {
+				snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+				if (!json_matches(json_array_get(exp, i),
+					json_array_get(got, i), sub))
+					return false;
+			}
+			return true;
+		}
+	} else if (json_equal((json_t *)exp, (json_t *)got)) {
+		return true;
+	}
+	{
+		_cleanup_free_ char *a = json_dumps(exp, JSON_ENCODE_ANY);
+		_cleanup_free_ char *b = json_dumps(got, JSON_ENCODE_ANY);
+
+		fprintf(stderr, "%s: expected %s, got %s\n", path, a, b);
+	}
+	return false;
+}
+
+struct loaded {
+	struct policy *policies[8];
+	size_t npolicies;
+	struct manifest *manifests[8];
+	size_t nmanifests;
+};
+
+static void
+loaded_free(struct loaded *l)
+{
+	for (size_t i = 0; i < l->npolicies; i++)
+		policy_free(l->policies[i]);
+	for (size_t i = 0; i < l->nmanifests; i++)
+		manifest_free(l->manifests[i]);
+}
+
+static void
+load(const char *dir, const json_t *c, struct loaded *l)
+{
+	const json_t *v;
+	size_t i;
+	char path[1024];
+
+	json_array_foreach(json_object_get(c, "policies"), i, v) {
+		struct diag d = { 0 };
+
+		snprintf(path, sizeof(path), "%s/%s", dir, json_string_value(v));
+		if (policy_parse_file(path, &l->policies[l->npolicies], &d,
+			NULL) != 0) {
+			diag_print(&d, stderr);
+			fail_msg("cannot parse %s", path);
+		}
+		l->npolicies++;
+	}
+	json_array_foreach(json_object_get(c, "manifests"), i, v) {
+		struct diag d = { 0 };
+
+		snprintf(path, sizeof(path), "%s/%s", dir, json_string_value(v));
+		if (manifest_parse_file(path, &l->manifests[l->nmanifests], &d,
+			NULL) != 0) {
+			diag_print(&d, stderr);
+			fail_msg("cannot parse %s", path);
+		}
+		l->nmanifests++;
+	}
+}
+
+/* Runs tests/data/eval/<name>/case.json and returns the result as JSON. */
+static json_t *
+run_case(const char *name, struct fake_consent *fc_out)
+{
+	char dir[512], path[1024];
+	json_error_t jerr;
+	_cleanup_json_ json_t *c = NULL;
+	const json_t *consent, *v;
+	struct fake_consent fc = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct consent_source src = { 0 };
+	struct eval_options opt = { 0 };
+	struct loaded l = { 0 };
+	_cleanup_eval_result_ struct eval_result *res = NULL;
+	json_t *out;
+	size_t i;
+
+	snprintf(dir, sizeof(dir), EVAL_DIR "%s", name);
+	snprintf(path, sizeof(path), "%s/case.json", dir);
+	c = json_load_file(path, 0, &jerr);
+	if (!c)
+		fail_msg("%s:%d: %s", path, jerr.line, jerr.text);
+	load(dir, c, &l);
+	opt.purpose = json_string_value(json_object_get(c, "purpose"));
+	assert_int_equal(time_parse_rfc3339(json_string_value(
+				 json_object_get(c, "at")), &opt.at),
+	    0);
+	opt.max_classes = (size_t)json_integer_value(
+	    json_object_get(c, "max_classes"));
+	if ((consent = json_object_get(c, "consent"))) {
+		fc.active = json_object_get(consent, "active");
+		src.userdata = &fc;
+		src.lookup = fake_lookup;
+		src.snapshot_size = (uint64_t)json_integer_value(
+		    json_object_get(consent, "snapshot_size"));
+		opt.consent = &src;
+	}
+	assert_int_equal(eval_run(l.policies, l.npolicies, l.manifests,
+			     l.nmanifests, &opt, &res),
+	    0);
+	out = eval_result_to_json(res);
+	assert_non_null(out);
+	if (!json_matches(json_object_get(c, "expect"), out, name)) {
+		_cleanup_free_ char *s = json_dumps(out, JSON_INDENT(2));
+
+		fprintf(stderr, "%s\n", s);
+		fail_msg("case %s: the result does not match", name);
+	}
+	/* Evidence and messages never hold values from the data. */
+	{
+		_cleanup_free_ char *s = json_dumps(out, 0);
+
+		json_array_foreach(json_object_get(c, "absent"), i, v)
+			if (strstr(s, json_string_value(v)))
+				fail_msg("case %s: the result holds '%s'",
+				    name, json_string_value(v));
+	}
+	if (fc_out)
+		fc_out->lookups = fc.lookups;
+	loaded_free(&l);
+	return out;
+}
+
+#define GOLDEN(name)                                                           \
+	static void t_##name(void **state)                                     \
+	{                                                                      \
+		json_decref(run_case(#name, NULL));                            \
+	}
+
+GOLDEN(consent)
+GOLDEN(consent_no_source)
+GOLDEN(fields)
+GOLDEN(pii_undeclared)
+GOLDEN(kanon)
+GOLDEN(kanon_cap)
+GOLDEN(retention)
+GOLDEN(modes)
+GOLDEN(malformed)
+GOLDEN(unreadable)
+GOLDEN(no_policy)
+GOLDEN(labels)
+
+/* One lookup per record with a subject, and the dataset's fingerprint is
+ * the SHA-256 of the file as stored. */
+static void
+t_consent_lookups_and_fingerprint(void **state)
+{
+	struct fake_consent fc = { 0 };
+	_cleanup_json_ json_t *out = run_case("consent", &fc);
+	_cleanup_free_ char *data = NULL;
+	const json_t *ds = json_array_get(json_object_get(out, "datasets"), 0);
+	uint8_t h[SHA256_LEN];
+	char hex[2 * SHA256_LEN + 1];
+	FILE *f;
+	long n;
+
+	/* 5 rules: the 4 of the job's purpose and one other; 4 records out
+	 * of 5 have a subject. */
+	assert_int_equal(fc.lookups, 5 * 4);
+	f = fopen(EVAL_DIR "consent/users.csv", "re");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	data = malloc((size_t)n);
+	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	sha256(data, (size_t)n, h);
+	hex_encode(h, SHA256_LEN, hex);
+	assert_string_equal(json_string_value(json_object_get(ds,
+				"fingerprint")),
+	    hex);
+	assert_int_equal(json_integer_value(json_object_get(ds, "bytes")), n);
+}
+
+static void
+load_case(const char *name, struct loaded *l)
+{
+	char dir[512], path[1024];
+	json_error_t jerr;
+	_cleanup_json_ json_t *c = NULL;
+
+	snprintf(dir, sizeof(dir), EVAL_DIR "%s", name);
+	snprintf(path, sizeof(path), "%s/case.json", dir);
+	c = json_load_file(path, 0, &jerr);
+	assert_non_null(c);
+	load(dir, c, l);
+}
+
+/* A failing consent lookup is an error, never a pass. */
+static void
+t_consent_lookup_error(void **state)
+{
+	struct loaded l = { 0 };
+	_cleanup_json_ json_t *active = json_pack("{s:[s,s,s]}",
+	    "train_ai_system", "u1", "u2", "u5");
+	struct fake_consent fc = { .active = active, .fail_on = "u3",
+		.lock = PTHREAD_MUTEX_INITIALIZER };
+	struct consent_source src = { .userdata = &fc, .lookup = fake_lookup };
+	struct eval_options opt = { .purpose = "train_ai_system",
+		.consent = &src };
+	_cleanup_eval_result_ struct eval_result *res = NULL;
+	enum eval_outcome o;
+
+	load_case("consent", &l);
+	assert_int_equal(eval_run(l.policies, 1, l.manifests, 1, &opt, &res),
+	    0);
+	assert_int_equal(eval_result_rule_outcome(res, "consented", &o), 0);
+	assert_int_equal(o, EVAL_OUTCOME_ERROR);
+	assert_int_equal(eval_result_rule_outcome(res,
+			     "consent-limits/count-2", &o),
+	    0);
+	assert_int_equal(o, EVAL_OUTCOME_ERROR);
+	assert_int_equal(eval_result_rule_outcome(res, "other/count-2", &o),
+	    -ENOENT);
+	assert_int_equal(eval_result_rule_outcome(res, "nope", &o), -ENOENT);
+	/* The policy's rules all error: the decision is error, not allow. */
+	assert_int_equal(res->decision, EVAL_ERROR);
+	assert_non_null(strstr(res->policies[0].rules[0].reason,
+	    "consent lookup failed at line 4"));
+	loaded_free(&l);
+}
+
+/* Without a purpose, a consent rule naming none cannot be evaluated, and
+ * policies that name purposes do not apply. */
+static void
+t_no_purpose(void **state)
+{
+	struct loaded l = { 0 };
+	_cleanup_json_ json_t *active = json_object();
+	struct fake_consent fc = { .active = active,
+		.lock = PTHREAD_MUTEX_INITIALIZER };
+	struct consent_source src = { .userdata = &fc, .lookup = fake_lookup };
+	struct eval_options opt = { .consent = &src };
+	_cleanup_eval_result_ struct eval_result *a = NULL, *b = NULL;
+
+	load_case("consent_no_source", &l);
+	assert_int_equal(eval_run(l.policies, 1, l.manifests, 1, &opt, &a),
+	    0);
+	assert_int_equal(a->decision, EVAL_ERROR);
+	assert_int_equal(a->policies[0].rules[0].outcome, EVAL_OUTCOME_ERROR);
+	assert_non_null(strstr(a->policies[0].rules[0].reason, "no purpose"));
+	loaded_free(&l);
+
+	memset(&l, 0, sizeof(l));
+	load_case("consent", &l);
+	assert_int_equal(eval_run(l.policies, 1, l.manifests, 1, &opt, &b),
+	    0);
+	assert_int_equal(b->decision, EVAL_DENY);
+	assert_int_equal(b->npolicies, 0);
+	assert_int_equal(b->nskipped, 1);
+	loaded_free(&l);
+}
+
+static void
+t_allow_unmatched(void **state)
+{
+	struct loaded l = { 0 };
+	struct eval_options opt = { .purpose = "train_ai_system",
+		.allow_unmatched = true };
+	_cleanup_eval_result_ struct eval_result *a = NULL, *b = NULL;
+
+	load_case("no_policy", &l);
+	assert_int_equal(eval_run(l.policies, 1, l.manifests, 1, &opt, &a),
+	    0);
+	assert_int_equal(a->decision, EVAL_ALLOW);
+	loaded_free(&l);
+
+	memset(&l, 0, sizeof(l));
+	load_case("labels", &l);
+	opt.purpose = "analytics";
+	assert_int_equal(eval_run(l.policies, 1, l.manifests, 2, &opt, &b),
+	    0);
+	assert_int_equal(b->decision, EVAL_ALLOW);
+	assert_false(b->datasets[1].covered);
+	loaded_free(&l);
+}
+
+static void
+t_invalid_arguments(void **state)
+{
+	struct loaded l = { 0 };
+	struct eval_options opt = { .purpose = "x" };
+	struct eval_result *res = NULL;
+	struct manifest *none[1] = { NULL };
+
+	load_case("retention", &l);
+	assert_int_equal(eval_run(l.policies, 1, l.manifests, 0, &opt, &res),
+	    -EINVAL);
+	assert_int_equal(eval_run(l.policies, 1, l.manifests, 1, NULL, &res),
+	    -EINVAL);
+	assert_int_equal(eval_run(l.policies, 1, none, 1, &opt, &res),
+	    -EINVAL);
+	assert_null(res);
+	loaded_free(&l);
+	eval_result_free(NULL);
+}
+
+static void
+t_names(void **state)
+{
+	enum eval_decision d;
+	enum eval_outcome o;
+
+	assert_string_equal(eval_decision_name(EVAL_DENY), "deny");
+	assert_string_equal(eval_outcome_name(EVAL_NOT_EVALUATED),
+	    "not_evaluated");
+	assert_null(eval_outcome_name((enum eval_outcome)99));
+	assert_int_equal(eval_decision_from_name("error", &d), 0);
+	assert_int_equal(d, EVAL_ERROR);
+	assert_int_equal(eval_outcome_from_name("deferred", &o), 0);
+	assert_int_equal(o, EVAL_DEFERRED);
+	assert_int_equal(eval_outcome_from_name("passed", &o), -EINVAL);
+	assert_string_equal(rule_kind_name(RULE_L_DIVERSITY), "l_diversity");
+	assert_string_equal(policy_mode_name(POLICY_SHADOW), "shadow");
+}
+
+static int closed;
+
+static void
+count_close(void *userdata)
+{
+	closed++;
+}
+
+static void
+t_consent_source_close(void **state)
+{
+	struct consent_source s = { .userdata = &closed, .close = count_close,
+		.snapshot_size = 3 };
+
+	consent_source_close(&s);
+	assert_int_equal(closed, 1);
+	assert_null(s.close);
+	assert_int_equal(s.snapshot_size, 0);
+	consent_source_close(&s);
+	consent_source_close(NULL);
+	assert_int_equal(closed, 1);
+}
+
+/* Several evaluations at once over the same policies and manifests give
+ * the same results as one alone. */
+struct worker {
+	struct loaded *l;
+	struct consent_source *src;
+	char *json;
+};
+
+static char *
+result_text(struct eval_result *res)
+{
+	_cleanup_json_ json_t *o = eval_result_to_json(res);
+
+	/* Durations differ from run to run. */
+	json_object_del(o, "duration_us");
+	for (size_t i = 0; i < json_array_size(json_object_get(o,
+					 "policies"));
+	    i++) {
+		json_t *rules = json_object_get(json_array_get(
+		    json_object_get(o, "policies"), i), "rules");
+
+		for (size_t j = 0; j < json_array_size(rules); j++)
+			json_object_del(json_array_get(rules, j),
+			    "duration_us");
+	}
+	return json_dumps(o, JSON_SORT_KEYS);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct eval_options opt = { .purpose = "train_ai_system",
+		.consent = w->src, .at = 1 };
+	struct eval_result *res = NULL;
+
+	if (eval_run(w->l->policies, w->l->npolicies, w->l->manifests,
+		w->l->nmanifests, &opt, &res) == 0) {
+		w->json = result_text(res);
+		eval_result_free(res);
+	}
+	return NULL;
+}
+
+static void
+t_concurrent(void **state)
+{
+	struct loaded l = { 0 };
+	_cleanup_json_ json_t *active = json_pack("{s:[s,s]}",
+	    "train_ai_system", "u1", "u2");
+	struct fake_consent fc = { .active = active,
+		.lock = PTHREAD_MUTEX_INITIALIZER };
+	struct consent_source src = { .userdata = &fc, .lookup = fake_lookup };
+	struct worker w[4];
+	pthread_t t[4];
+	struct diag d = { 0 };
+
+	load_case("consent", &l);
+	/* Add the pii and k-anonymity policies: several kinds at once. */
+	assert_int_equal(policy_parse_file(EVAL_DIR "pii_undeclared/policy.yaml",
+			     &l.policies[l.npolicies++], &d, NULL),
+	    0);
+	assert_int_equal(policy_parse_file(EVAL_DIR "kanon/policy.yaml",
+			     &l.policies[l.npolicies++], &d, NULL),
+	    0);
+	assert_int_equal(manifest_parse_file(EVAL_DIR "kanon/patients.yaml",
+			     &l.manifests[l.nmanifests++], &d, NULL),
+	    0);
+	for (size_t i = 0; i < 4; i++) {
+		w[i] = (struct worker){ &l, &src, NULL };
+		assert_int_equal(pthread_create(&t[i], NULL, worker_main,
+				     &w[i]),
+		    0);
+	}
+	for (size_t i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (size_t i = 0; i < 4; i++) {
+		assert_non_null(w[i].json);
+		assert_string_equal(w[i].json, w[0].json);
+	}
+	assert_non_null(strstr(w[0].json, "\"patients\""));
+	for (size_t i = 0; i < 4; i++)
+		free(w[i].json);
+	loaded_free(&l);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_consent),
+		cmocka_unit_test(t_consent_no_source),
+		cmocka_unit_test(t_fields),
+		cmocka_unit_test(t_pii_undeclared),
+		cmocka_unit_test(t_kanon),
+		cmocka_unit_test(t_kanon_cap),
+		cmocka_unit_test(t_retention),
+		cmocka_unit_test(t_modes),
+		cmocka_unit_test(t_malformed),
+		cmocka_unit_test(t_unreadable),
+		cmocka_unit_test(t_no_policy),
+		cmocka_unit_test(t_labels),
+		cmocka_unit_test(t_consent_lookups_and_fingerprint),
+		cmocka_unit_test(t_consent_lookup_error),
+		cmocka_unit_test(t_no_purpose),
+		cmocka_unit_test(t_allow_unmatched),
+		cmocka_unit_test(t_invalid_arguments),
+		cmocka_unit_test(t_names),
+		cmocka_unit_test(t_consent_source_close),
+		cmocka_unit_test(t_concurrent),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
