@@ -107,6 +107,10 @@ struct ledger_job {
 	int result;                  /* run's result, or the commit's failure */
 	char message[512];           /* what failed */
 	json_t *response;            /* built by run (owned) */
+	/* When set, the batch is checkpointed at once and response gets a
+	 * "receipt": entry receipt_index's inclusion proof under it. */
+	bool want_receipt;
+	uint64_t receipt_index;
 	struct ledger_job *next;
 	struct event *ev;
 	struct daemon *daemon;
@@ -121,6 +125,9 @@ void ledger_job_free(struct ledger_job *job);
 /* Answers job->req from job->result / job->response. */
 void ledger_job_reply(struct ledger_job *job);
 json_t *ledger_service_stats(struct ledger_service *s);
+/* {index, size, leaf_hash, proof, checkpoint}: entry index's inclusion
+ * proof under the latest checkpoint, which must cover it. */
+json_t *ledger_receipt_json(struct ledger *l, uint64_t index);
 
 void route_checkpoint(struct daemon *d, struct evhttp_request *req,
     const char *rest);
@@ -145,12 +152,75 @@ void route_consents_get(struct daemon *d, struct evhttp_request *req,
 void route_subject_erase(struct daemon *d, struct evhttp_request *req,
     const char *rest);
 
+/* policies.c: the active policies. */
+struct policy;
+struct policy_set {
+	_Atomic int refs;
+	char *dir;
+	struct policy **v;   /* sorted by file name */
+	char **text;         /* each file's exact bytes */
+	size_t *text_len;
+	size_t n;
+};
+/* Loads every *.yaml / *.yml in dir; a missing directory is an empty set.
+ * Any error in any file fails the whole load (all are reported in d). */
+int policy_set_load(const char *dir, struct policy_set **ret, struct diag *d);
+struct policy_set *policy_set_ref(struct policy_set *ps);
+void policy_set_unref(struct policy_set *ps);
+/* Appends the policy entry for ps->v[i] unless that version (by hash) is
+ * in the ledger already; *ret_index is its entry. Writer thread. */
+int policy_set_record(struct ledger *l, const struct policy_set *ps, size_t i,
+    uint64_t *ret_index);
+/* Makes ps the active set (taking the reference) and records it. */
+int policies_activate(struct daemon *d, struct policy_set *ps);
+
+/* workers.c: a thread pool for work off the event loop. */
+struct workers;
+int workers_start(size_t n, size_t max_queued, struct workers **ret);
+/* work() runs on a worker, then done() on the event loop. -EAGAIN when
+ * the queue is full. */
+int workers_submit(struct workers *w, struct event_base *base,
+    void (*work)(void *), void (*done)(void *), void *arg);
+void workers_stop(struct workers *w);
+
+/* check.c: POST /v1/check and job settlement. */
+void route_check_post(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+
+/* budget.c: differential-privacy budgets. */
+struct job;
+struct policy_set;
+/* In the check's transaction: works out the job's privacy cost for every
+ * dp_budget rule that applies, reserves it when every budget can pay, and
+ * otherwise turns the decision into deny. *ret_budgets describes each
+ * budget before and after; *decision and *reason may be replaced. */
+int budget_reserve(struct ledger *l, struct daemon *d, const struct job *job,
+    const struct policy_set *ps, const json_t *evaluation, usec_t at,
+    json_t **ret_budgets, char **decision, char **reason);
+/* The ledger index hook that keeps budget state. */
+int budget_index_entry(void *userdata, struct ledger *l, uint64_t index,
+    const char *kind, const json_t *body);
+/* Releases reservations past their expiry (a ledger job). */
+void budget_expire_tick(struct daemon *d);
+void route_job_finish(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+void route_budgets(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+
+/* metrics.c: Prometheus metrics. */
+void metrics_check_done(struct daemon *d, const char *decision, usec_t took);
+void route_metrics(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+
 /* main.c: the daemon's state, shared by the routes. */
 struct daemon {
 	struct event_base *base;
 	struct config *config;
 	struct server *server;
 	struct ledger_service *ledger;
+	struct policy_set *policies; /* active; checks take a reference */
+	struct workers *workers;
+	struct metrics *metrics;
 	usec_t started_at;       /* realtime */
 	uint64_t requests;       /* served since start */
 	uint64_t reloads;        /* successful reloads */

@@ -35,6 +35,8 @@ struct ledger_service {
 	_Atomic uint64_t commit_failures;
 };
 
+static json_t *hashes_json(const uint8_t (*h)[MERKLE_HASH_LEN], size_t n);
+
 void
 ledger_job_free(struct ledger_job *job)
 {
@@ -193,6 +195,22 @@ service_thread(void *arg)
 			service_checkpoint(s);
 			last_checkpoint = now_monotonic();
 		}
+		/* A decision comes back with its receipt: checkpoint this
+		 * batch now rather than at the next interval. */
+		bool receipts = false;
+		for (job = batch; job; job = job->next)
+			receipts |= job->want_receipt && job->result >= 0;
+		if (receipts && atomic_load(&s->size) !=
+				atomic_load(&s->checkpoint_size)) {
+			service_checkpoint(s);
+			last_checkpoint = now_monotonic();
+		}
+		for (job = batch; receipts && job; job = job->next)
+			if (job->want_receipt && job->result >= 0 &&
+			    job->response)
+				json_object_set_new(job->response, "receipt",
+				    ledger_receipt_json(s->writer,
+					job->receipt_index));
 		/* Answer only now: the batch is durable (and, when due,
 		 * covered by a checkpoint). */
 		while (batch) {
@@ -251,6 +269,7 @@ ledger_service_start(struct daemon *d, struct ledger_service **ret)
 		log_error("Refusing to start: %s", err);
 		goto fail;
 	}
+	ledger_set_index_hook(s->writer, budget_index_entry, NULL);
 	r = ledger_subjects_verify(s->writer, &bad);
 	if (r < 0) {
 		log_error("Refusing to start: the subject map was tampered with: %s",
@@ -328,6 +347,31 @@ ledger_service_stats(struct ledger_service *s)
 	    (json_int_t)atomic_load(&s->appends), "commit_failures",
 	    (json_int_t)atomic_load(&s->commit_failures), "origin",
 	    ledger_origin(s->reader) ? ledger_origin(s->reader) : "");
+}
+
+json_t *
+ledger_receipt_json(struct ledger *l, uint64_t index)
+{
+	uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_LEN], leaf[MERKLE_HASH_LEN];
+	struct store_checkpoint cp = { 0 };
+	char *leaf64;
+	json_t *o = NULL;
+	size_t n;
+
+	if (ledger_latest_checkpoint(l, &cp) < 0)
+		return json_null();
+	if (index < cp.size &&
+	    ledger_inclusion_proof(l, index, cp.size, proof, &n, leaf) >= 0) {
+		leaf64 = base64_encode(leaf, sizeof(leaf));
+		o = json_pack("{s:I, s:I, s:s, s:o, s:s}", "index",
+		    (json_int_t)index, "size", (json_int_t)cp.size, "leaf_hash",
+		    leaf64 ? leaf64 : "", "proof",
+		    hashes_json((const uint8_t(*)[32])proof, n), "checkpoint",
+		    cp.note);
+		free(leaf64);
+	}
+	store_checkpoint_done(&cp);
+	return o ? o : json_null();
 }
 
 void

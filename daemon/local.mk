@@ -8,7 +8,12 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/notify.c \
 	daemon/server.c \
 	daemon/ledger.c \
-	daemon/consents.c
+	daemon/consents.c \
+	daemon/policies.c \
+	daemon/workers.c \
+	daemon/check.c \
+	daemon/budget.c \
+	daemon/metrics.c
 
 sbin_PROGRAMS += consentd
 consentd_SOURCES = daemon/main.c

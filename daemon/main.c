@@ -165,15 +165,35 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 		diag_clear(&diag);
 		return;
 	}
-	config_keep_restart_only(next, d->config);
-	config_free(d->config);
-	d->config = next;
+	{
+		struct policy_set *ps = NULL;
+		r = policy_set_load(next->policies_dir, &ps, &diag);
+		if (r < 0) {
+			diag_print(&diag, stderr);
+			log_error("Reload failed: the policies have errors; keeping the previous configuration and policies");
+			d->reload_failures++;
+			notify_send("READY=1\nSTATUS=Reload failed; previous configuration active");
+			diag_clear(&diag);
+			config_free(next);
+			return;
+		}
+		config_keep_restart_only(next, d->config);
+		config_free(d->config);
+		d->config = next;
+		policies_activate(d, ps);
+	}
 	log_set_max_level(log_level_from_string(d->config->log_level));
 	server_apply_limits(d->server, d->config);
 	d->reloads++;
 	log_info("Reloaded configuration from %s", d->config->source);
 	notify_send("READY=1\nSTATUS=Serving");
 	diag_clear(&diag);
+}
+
+static void
+on_expire_tick(evutil_socket_t fd, short what, void *arg)
+{
+	budget_expire_tick(arg);
 }
 
 static void
@@ -185,7 +205,8 @@ on_watchdog(evutil_socket_t fd, short what, void *arg)
 static int
 run(struct daemon *d)
 {
-	struct event *ev_term, *ev_int, *ev_hup, *ev_wd = NULL;
+	struct event *ev_term, *ev_int, *ev_hup, *ev_wd = NULL, *ev_expire;
+	struct timeval one_second = { .tv_sec = 1 };
 	usec_t wd = notify_watchdog_usec();
 	int r;
 
@@ -210,6 +231,23 @@ run(struct daemon *d)
 	r = ledger_service_start(d, &d->ledger);
 	if (r < 0)
 		return r;
+	{
+		struct policy_set *ps = NULL;
+		struct diag diag = { 0 };
+		r = policy_set_load(d->config->policies_dir, &ps, &diag);
+		diag_print(&diag, stderr);
+		diag_clear(&diag);
+		if (r < 0)
+			return log_error_errno(r,
+			    "Refusing to start: the policies in '%s' have errors",
+			    d->config->policies_dir);
+		r = policies_activate(d, ps);
+		if (r < 0)
+			return log_error_errno(r, "Failed to record the policies: %m");
+	}
+	r = workers_start((size_t)d->config->workers, 1024, &d->workers);
+	if (r < 0)
+		return log_error_errno(r, "Failed to start worker threads: %m");
 	r = server_new(d, &d->server);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the HTTP server: %m");
@@ -225,6 +263,10 @@ run(struct daemon *d)
 	evsignal_add(ev_term, NULL);
 	evsignal_add(ev_int, NULL);
 	evsignal_add(ev_hup, NULL);
+	ev_expire = event_new(d->base, -1, EV_PERSIST, on_expire_tick, d);
+	if (!ev_expire)
+		return log_error_errno(ENOMEM, "Failed to set up timers");
+	event_add(ev_expire, &one_second);
 	if (wd > 0) {
 		struct timeval tv = { .tv_sec = wd / 2 / USEC_PER_SEC,
 			.tv_usec = wd / 2 % USEC_PER_SEC };
@@ -242,6 +284,7 @@ run(struct daemon *d)
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);
+	event_free(ev_expire);
 	if (ev_wd)
 		event_free(ev_wd);
 	log_info("Stopped");
@@ -331,7 +374,19 @@ main(int argc, char *argv[])
 	log_set_max_level(debug ? LOG_DEBUG :
 				  log_level_from_string(d.config->log_level));
 	if (opts.check_only) {
-		printf("%s: configuration ok\n", d.config->source);
+		struct policy_set *ps = NULL;
+		r = policy_set_load(d.config->policies_dir, &ps, &diag);
+		diag_print(&diag, stderr);
+		diag_clear(&diag);
+		if (r < 0) {
+			fprintf(stderr, "%s: policies have errors\n",
+			    d.config->policies_dir);
+			config_free(d.config);
+			return 1;
+		}
+		printf("%s: configuration ok\n%s: %zu policies ok\n",
+		    d.config->source, d.config->policies_dir, ps->n);
+		policy_set_unref(ps);
 		config_free(d.config);
 		return 0;
 	}
@@ -347,8 +402,11 @@ main(int argc, char *argv[])
 	d.started_at = now_realtime();
 	r = run(&d);
 	server_free(d.server);
+	workers_stop(d.workers);
 	/* After the server: queued appends are committed before exit. */
 	ledger_service_stop(d.ledger);
+	policy_set_unref(d.policies);
+	free(d.metrics);
 	event_base_free(d.base);
 	config_free(d.config);
 	libevent_global_shutdown();

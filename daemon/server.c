@@ -54,6 +54,10 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/entries", false, route_entries },
 	{ EVHTTP_REQ_POST, "/v1/ledger/reindex", false, route_ledger_reindex },
 	{ EVHTTP_REQ_POST, "/v1/ledger/verify", false, route_ledger_verify },
+	{ EVHTTP_REQ_POST, "/v1/check", false, route_check_post },
+	{ EVHTTP_REQ_POST, "/v1/jobs/finish", false, route_job_finish },
+	{ EVHTTP_REQ_GET, "/v1/budgets", true, route_budgets },
+	{ EVHTTP_REQ_GET, "/metrics", false, route_metrics },
 };
 
 void

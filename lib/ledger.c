@@ -24,6 +24,8 @@ struct ledger {
 	char *origin;
 	bool have_secret;
 	uint8_t secret[32];
+	ledger_index_hook hook;
+	void *hook_userdata;
 	uint64_t checkpoint_size;      /* size of the latest checkpoint */
 	bool have_checkpoint;
 	char errmsg[512];
@@ -805,19 +807,36 @@ ledger_consistency_proof(struct ledger *l, uint64_t from, uint64_t to,
 static const char subject_lookup_label[] = "consentd subject lookup v1";
 static const char subject_mac_label[] = "consentd subject map v1";
 
+int
+ledger_subject_lookup_key(const uint8_t secret[32], const char *subject,
+    size_t len, uint8_t out[STORE_LOOKUP_LEN])
+{
+	uint8_t msg[sizeof(subject_lookup_label) + LEDGER_SUBJECT_MAX];
+
+	if (len == 0 || len > LEDGER_SUBJECT_MAX)
+		return -EINVAL;
+	memcpy(msg, subject_lookup_label, sizeof(subject_lookup_label));
+	memcpy(msg + sizeof(subject_lookup_label), subject, len);
+	return hmac_sha256(secret, 32, msg, sizeof(subject_lookup_label) + len,
+	    out);
+}
+
 static int
 subject_lookup(struct ledger *l, const char *subject,
     uint8_t out[STORE_LOOKUP_LEN])
 {
-	_cleanup_buf_ struct buf b = BUF_INIT(4096 + sizeof(subject_lookup_label));
-	int r;
+	return ledger_subject_lookup_key(l->secret, subject, strlen(subject),
+	    out);
+}
 
-	r = buf_append(&b, subject_lookup_label, sizeof(subject_lookup_label));
-	if (r >= 0)
-		r = buf_append_str(&b, subject);
-	if (r < 0)
-		return r;
-	return hmac_sha256(l->secret, sizeof(l->secret), b.data, b.len, out);
+int
+ledger_snapshot_secret(const struct ledger *l, uint8_t out[32])
+{
+	if (!l->have_secret)
+		return -ENOKEY;
+	if (out)
+		memcpy(out, l->secret, sizeof(l->secret));
+	return 0;
 }
 
 static int
@@ -844,9 +863,9 @@ ledger_subject_token(struct ledger *l, const char *subject, bool create,
 
 	if (!l->have_secret)
 		return ledger_fail(l, -ENOKEY, "no subject-map secret");
-	if (!*subject || strlen(subject) > 1024)
+	if (!*subject || strlen(subject) > LEDGER_SUBJECT_MAX)
 		return ledger_fail(l, -EINVAL,
-		    "a subject id must have 1 to 1024 bytes");
+		    "a subject id must have 1 to %d bytes", LEDGER_SUBJECT_MAX);
 	r = subject_lookup(l, subject, s.lookup);
 	if (r < 0)
 		return r;
@@ -983,6 +1002,37 @@ consent_from_body(const json_t *body, uint64_t index, struct store_consent *c)
 	return 0;
 }
 
+/* Decisions by job, and policy versions by hash. */
+static int
+index_named(struct ledger *l, const char *kind, const json_t *body,
+    uint64_t index)
+{
+	const char *a, *b;
+	int r;
+
+	if (streq(kind, "decision")) {
+		a = json_string_value(json_object_get(body, "job"));
+		b = json_string_value(json_object_get(body, "decision"));
+		if (!a || !b)
+			return ledger_fail(l, -EBADMSG,
+			    "entry %llu is a malformed decision",
+			    (unsigned long long)index);
+		r = store_decision_put(l->store, a, index, b);
+	} else {
+		a = json_string_value(json_object_get(body, "sha256"));
+		b = json_string_value(json_object_get(body, "name"));
+		if (!a || !b)
+			return ledger_fail(l, -EBADMSG,
+			    "entry %llu is a malformed policy version",
+			    (unsigned long long)index);
+		r = store_policy_version_put(l->store, a, index, b);
+	}
+	if (r < 0)
+		return ledger_fail(l, r, "cannot index entry %llu: %s",
+		    (unsigned long long)index, store_errmsg(l->store));
+	return 0;
+}
+
 static int
 ledger_index_entry(struct ledger *l, uint64_t index, const uint8_t *data,
     size_t len)
@@ -996,7 +1046,9 @@ ledger_index_entry(struct ledger *l, uint64_t index, const uint8_t *data,
 	if (r < 0)
 		return ledger_fail(l, r, "entry %llu is not a valid ledger entry",
 		    (unsigned long long)index);
-	if (streq(kind, "consent")) {
+	if (streq(kind, "decision") || streq(kind, "policy")) {
+		r = index_named(l, kind, body, index);
+	} else if (streq(kind, "consent")) {
 		r = consent_from_body(body, index, &c);
 		if (r < 0)
 			r = ledger_fail(l, r,
@@ -1011,8 +1063,17 @@ ledger_index_entry(struct ledger *l, uint64_t index, const uint8_t *data,
 				    store_errmsg(l->store));
 		}
 	}
+	if (r >= 0 && l->hook)
+		r = l->hook(l->hook_userdata, l, index, kind, body);
 	json_decref(body);
 	return r;
+}
+
+void
+ledger_set_index_hook(struct ledger *l, ledger_index_hook fn, void *userdata)
+{
+	l->hook = fn;
+	l->hook_userdata = userdata;
 }
 
 struct reindex {

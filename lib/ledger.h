@@ -15,6 +15,7 @@
 #define LEDGER_ENTRY_MAX 65535
 #define LEDGER_ENTRY_MAGIC "consentd-entry/v1"
 #define LEDGER_KIND_MAX 31
+#define LEDGER_SUBJECT_MAX 1024 /* bytes in a subject id */
 
 struct ledger;
 
@@ -58,6 +59,14 @@ const char *ledger_origin(const struct ledger *l);
 const char *ledger_vkey(const struct ledger *l);
 const char *ledger_errmsg(const struct ledger *l);
 
+/* Derived state that lib/ cannot compute itself (budgets) is kept by a
+ * hook, called for every entry as it is appended and on reindex, inside
+ * the same transaction; a failure fails the append. */
+typedef int (*ledger_index_hook)(void *userdata, struct ledger *l,
+    uint64_t index, const char *kind, const json_t *body);
+void ledger_set_index_hook(struct ledger *l, ledger_index_hook fn,
+    void *userdata);
+
 /* Writing. Appends happen inside begin/commit; a failed batch must be
  * rolled back with ledger_rollback(), which also rewinds the tree. */
 int ledger_begin(struct ledger *l);
@@ -96,6 +105,33 @@ int ledger_subject_erase(struct ledger *l, const char *subject,
 /* Checks the MAC of every subject-map row: 0, or -EBADMSG with the count of
  * bad rows in *ret_bad. */
 int ledger_subjects_verify(struct ledger *l, uint64_t *ret_bad);
+
+/*
+ * Consent snapshots: "did this subject consent to this purpose?" as of a
+ * fixed ledger size and time, for checks over whole datasets. The set of
+ * subjects with active consent is loaded once per purpose; each lookup is
+ * then one keyed hash and one subject-map read. One thread at a time.
+ */
+struct ledger_snapshot;
+/* Opens its own read-only connection. size 0: the current size. */
+int ledger_snapshot_open(const char *db_path, const char *secret_path,
+    uint64_t size, usec_t at, struct ledger_snapshot **ret, char *errbuf,
+    size_t errlen);
+/* 1 active, 0 not (never recorded, erased, revoked, expired), -errno. */
+int ledger_snapshot_lookup(struct ledger_snapshot *s, const char *subject,
+    size_t len, const char *purpose);
+uint64_t ledger_snapshot_size(const struct ledger_snapshot *s);
+/* Lineage: remember every subject found with active consent, and return
+ * their tokens sorted (STORE_TOKEN_LEN bytes each; *ret malloc'd). */
+void ledger_snapshot_collect(struct ledger_snapshot *s, bool on);
+int ledger_snapshot_tokens(const struct ledger_snapshot *s, uint8_t **ret,
+    size_t *ret_n);
+/* The subject map's lookup key: HMAC-SHA256(secret, label || subject). */
+int ledger_subject_lookup_key(const uint8_t secret[32], const char *subject,
+    size_t len, uint8_t out[STORE_LOOKUP_LEN]);
+/* Copies the deployment secret (out may be NULL to test for one). */
+int ledger_snapshot_secret(const struct ledger *l, uint8_t out[32]);
+void ledger_snapshot_close(struct ledger_snapshot *s);
 
 /* Rebuilds the derived tables from the log (in one transaction; the _in_txn
  * form inside the caller's). */

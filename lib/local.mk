@@ -19,5 +19,6 @@ include lib/tlog.mk
 # The ledger: storage interface (SQLite), the log, verification.
 lib_libcore_la_SOURCES += \
 	lib/store.h lib/store_sqlite.c \
-	lib/ledger.h lib/ledger.c lib/ledger_verify.c \
-	lib/consent.h lib/consent.c
+	lib/ledger.h lib/ledger.c lib/ledger_verify.c lib/ledger_snapshot.c \
+	lib/consent.h lib/consent.c \
+	lib/job.h lib/job.c

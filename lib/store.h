@@ -133,9 +133,38 @@ typedef int (*store_consent_fn)(void *userdata, const struct store_consent *c);
 int store_consent_state(struct store *s, const uint8_t token[STORE_TOKEN_LEN],
     const char *purpose, usec_t at, uint64_t max_size, store_consent_fn fn,
     void *userdata);
+/* Every event for one purpose among entries below max_size that took
+ * effect at or before `at`, ordered by token, then time, then index (so
+ * the last row of each token is its state). */
+int store_consent_purpose_foreach(struct store *s, const char *purpose,
+    usec_t at, uint64_t max_size, store_consent_fn fn, void *userdata);
 /* Every event, in ledger order (for verification against the log). */
 int store_consent_foreach(struct store *s, store_consent_fn fn,
     void *userdata);
 int store_consent_clear(struct store *s);
+
+/* Decisions by job id (derived), policy versions by SHA-256 (derived). */
+int store_decision_put(struct store *s, const char *job, uint64_t index,
+    const char *decision);
+int store_decision_get(struct store *s, const char *job, uint64_t *ret_index);
+int store_policy_version_put(struct store *s, const char *sha256_hex,
+    uint64_t index, const char *name);
+int store_policy_version_get(struct store *s, const char *sha256_hex,
+    uint64_t *ret_index);
+
+/* Lineage: the sorted subject tokens each allowed job used. */
+int store_lineage_put(struct store *s, const char *job, const void *tokens,
+    size_t len);
+typedef int (*store_lineage_fn)(void *userdata, const char *job,
+    const uint8_t *tokens, size_t len, uint64_t decision_index);
+int store_lineage_foreach(struct store *s, store_lineage_fn fn,
+    void *userdata);
+
+/* DP budgets: each budget's accumulated state as JSON text (derived). */
+int store_budget_get(struct store *s, const char *name, char **ret_state);
+int store_budget_put(struct store *s, const char *name, const char *state);
+typedef int (*store_budget_fn)(void *userdata, const char *name,
+    const char *state);
+int store_budget_foreach(struct store *s, store_budget_fn fn, void *userdata);
 
 #endif

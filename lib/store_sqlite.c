@@ -34,6 +34,10 @@ enum {
 	ST_CONSENT_ADD,
 	ST_CONSENT_STATE,
 	ST_CONSENT_ALL,
+	ST_DECISION_PUT,
+	ST_DECISION_GET,
+	ST_POLICY_PUT,
+	ST_POLICY_GET,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -66,6 +70,11 @@ static const char *const store_sql[_ST_MAX] = {
 			     "WHERE token = ?1 AND (?2 IS NULL OR purpose = ?2) AND at <= ?3 AND idx < ?4 "
 			     "ORDER BY purpose, at DESC, idx DESC",
 	[ST_CONSENT_ALL] = "SELECT idx, token, purpose, kind, at, expires_at FROM consent_events ORDER BY idx",
+	[ST_DECISION_PUT] = "INSERT INTO decisions(job, idx, decision) VALUES (?1, ?2, ?3)"
+			    " ON CONFLICT(job) DO UPDATE SET idx = excluded.idx, decision = excluded.decision",
+	[ST_DECISION_GET] = "SELECT idx, decision FROM decisions WHERE job = ?1",
+	[ST_POLICY_PUT] = "INSERT OR IGNORE INTO policy_versions(sha256, idx, name) VALUES (?1, ?2, ?3)",
+	[ST_POLICY_GET] = "SELECT idx FROM policy_versions WHERE sha256 = ?1",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -87,6 +96,16 @@ static const char store_schema[] =
 	"CREATE TABLE IF NOT EXISTS consent_events(idx INTEGER PRIMARY KEY, token BLOB NOT NULL,"
 	" purpose TEXT NOT NULL, kind INTEGER NOT NULL, at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS consent_events_by_subject ON consent_events(token, purpose, at, idx);"
+	"CREATE TABLE IF NOT EXISTS decisions(job TEXT PRIMARY KEY, idx INTEGER NOT NULL,"
+	" decision TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS policy_versions(sha256 TEXT PRIMARY KEY, idx INTEGER NOT NULL,"
+	" name TEXT NOT NULL) WITHOUT ROWID;"
+	/* Which subjects' data each allowed job used (not derived: the
+	 * decision entry carries the set's digest). */
+	"CREATE TABLE IF NOT EXISTS lineage(job TEXT PRIMARY KEY, tokens BLOB NOT NULL)"
+	" WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS budgets(name TEXT PRIMARY KEY, state TEXT NOT NULL)"
+	" WITHOUT ROWID;"
 	/* Append-only, as a guard against mistakes (verify catches the rest). */
 	"CREATE TRIGGER IF NOT EXISTS entries_append_only BEFORE UPDATE ON entries"
 	" BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
@@ -841,7 +860,172 @@ store_consent_foreach(struct store *s, store_consent_fn fn, void *userdata)
 int
 store_consent_clear(struct store *s)
 {
-	return store_exec(s, "DELETE FROM consent_events");
+	return store_exec(s, "DELETE FROM consent_events; DELETE FROM decisions;"
+			     " DELETE FROM policy_versions; DELETE FROM budgets");
+}
+
+int
+store_decision_put(struct store *s, const char *job, uint64_t index,
+    const char *decision)
+{
+	sqlite3_stmt *st = stmt(s, ST_DECISION_PUT);
+
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	sqlite3_bind_text(st, 3, decision, -1, SQLITE_STATIC);
+	return exec_done(s, st);
+}
+
+int
+store_decision_get(struct store *s, const char *job, uint64_t *ret_index)
+{
+	sqlite3_stmt *st = stmt(s, ST_DECISION_GET);
+	int rc, r;
+
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret_index = (uint64_t)sqlite3_column_int64(st, 0);
+		r = 0;
+	} else
+		r = rc == SQLITE_DONE ? -ENOENT : store_errno(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+store_policy_version_put(struct store *s, const char *sha256_hex,
+    uint64_t index, const char *name)
+{
+	sqlite3_stmt *st = stmt(s, ST_POLICY_PUT);
+
+	sqlite3_bind_text(st, 1, sha256_hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	return exec_done(s, st);
+}
+
+int
+store_policy_version_get(struct store *s, const char *sha256_hex,
+    uint64_t *ret_index)
+{
+	sqlite3_stmt *st = stmt(s, ST_POLICY_GET);
+	int rc, r;
+
+	sqlite3_bind_text(st, 1, sha256_hex, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret_index = (uint64_t)sqlite3_column_int64(st, 0);
+		r = 0;
+	} else
+		r = rc == SQLITE_DONE ? -ENOENT : store_errno(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+store_lineage_put(struct store *s, const char *job, const void *tokens,
+    size_t len)
+{
+	static const char sql[] = "INSERT INTO lineage(job, tokens) VALUES (?1, ?2)"
+				  " ON CONFLICT(job) DO UPDATE SET tokens = excluded.tokens";
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_errno(s, rc);
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, tokens, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_errno(s, rc);
+}
+
+int
+store_lineage_foreach(struct store *s, store_lineage_fn fn, void *userdata)
+{
+	static const char sql[] = "SELECT l.job, l.tokens, d.idx FROM lineage l"
+				  " JOIN decisions d ON d.job = l.job ORDER BY d.idx";
+	sqlite3_stmt *st;
+	int rc, r = 0;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_errno(s, rc);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(st, 1);
+		r = fn(userdata, (const char *)sqlite3_column_text(st, 0),
+		    b ? b : "", (size_t)sqlite3_column_bytes(st, 1),
+		    (uint64_t)sqlite3_column_int64(st, 2));
+		if (r != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = store_errno(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+store_budget_get(struct store *s, const char *name, char **ret_state)
+{
+	static const char sql[] = "SELECT state FROM budgets WHERE name = ?1";
+	sqlite3_stmt *st;
+	int rc, r;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_errno(s, rc);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret_state = strdup((const char *)sqlite3_column_text(st, 0));
+		r = *ret_state ? 0 : -ENOMEM;
+	} else
+		r = rc == SQLITE_DONE ? -ENOENT : store_errno(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+store_budget_put(struct store *s, const char *name, const char *state)
+{
+	static const char sql[] = "INSERT INTO budgets(name, state) VALUES (?1, ?2)"
+				  " ON CONFLICT(name) DO UPDATE SET state = excluded.state";
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_errno(s, rc);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_errno(s, rc);
+}
+
+int
+store_budget_foreach(struct store *s, store_budget_fn fn, void *userdata)
+{
+	static const char sql[] = "SELECT name, state FROM budgets ORDER BY name";
+	sqlite3_stmt *st;
+	int rc, r = 0;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_errno(s, rc);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = fn(userdata, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+		if (r != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = store_errno(s, rc);
+	sqlite3_finalize(st);
+	return r;
 }
 
 struct store_cursor {
@@ -892,4 +1076,39 @@ store_cursor_close(struct store_cursor *c)
 		return;
 	sqlite3_finalize(c->st);
 	free(c);
+}
+
+int
+store_consent_purpose_foreach(struct store *s, const char *purpose, usec_t at,
+    uint64_t max_size, store_consent_fn fn, void *userdata)
+{
+	static const char sql[] =
+	    "SELECT idx, token, purpose, kind, at, expires_at FROM consent_events"
+	    " WHERE purpose = ?1 AND at <= ?2 AND idx < ?3 ORDER BY token, at, idx";
+	sqlite3_stmt *st;
+	int rc, r = 0;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_errno(s, rc);
+	sqlite3_bind_text(st, 1, purpose, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_int64(st, 3, max_size > INT64_MAX ? INT64_MAX :
+							 (sqlite3_int64)max_size);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_consent c = { 0 };
+		if (sqlite3_column_bytes(st, 1) != STORE_TOKEN_LEN) {
+			r = -EBADMSG;
+			break;
+		}
+		memcpy(c.token, sqlite3_column_blob(st, 1), STORE_TOKEN_LEN);
+		consent_row(st, 0, 2, &c);
+		r = fn(userdata, &c);
+		if (r != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = store_errno(s, rc);
+	sqlite3_finalize(st);
+	return r;
 }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <jansson.h>
 #include <yaml.h>
 
 #include "buf.h"
@@ -448,4 +449,54 @@ ynode_duration(const struct ynode *n, struct diag *d, usec_t *ret)
 		return 0;
 	ydiag(d, n, "expected a duration such as 730d, 12h, 30m or 500ms");
 	return -EINVAL;
+}
+
+json_t *
+ynode_to_json(const struct ynode *n)
+{
+	json_t *o;
+	bool b;
+
+	switch (n->type) {
+	case YNODE_SCALAR:
+		if (n->plain) {
+			char *end;
+			long long i;
+			double d;
+			if (ynode_is_null(n))
+				return json_null();
+			if (streq(n->value, "true") || streq(n->value, "false") ||
+			    streq(n->value, "True") || streq(n->value, "False")) {
+				b = n->value[0] == 't' || n->value[0] == 'T';
+				return json_boolean(b);
+			}
+			errno = 0;
+			i = strtoll(n->value, &end, 10);
+			if (!errno && *end == '\0' && n->len > 0)
+				return json_integer(i);
+			errno = 0;
+			d = strtod(n->value, &end);
+			if (!errno && *end == '\0' && n->len > 0 && isfinite(d))
+				return json_real(d);
+		}
+		return json_stringn(n->value, n->len);
+	case YNODE_SEQ:
+		o = json_array();
+		for (size_t i = 0; o && i < n->n; i++)
+			if (json_array_append_new(o, ynode_to_json(n->items[i])) < 0) {
+				json_decref(o);
+				return NULL;
+			}
+		return o;
+	case YNODE_MAP:
+		o = json_object();
+		for (size_t i = 0; o && i < n->n; i++)
+			if (json_object_setn_new(o, n->keys[i]->value,
+				n->keys[i]->len, ynode_to_json(n->items[i])) < 0) {
+				json_decref(o);
+				return NULL;
+			}
+		return o;
+	}
+	return NULL;
 }

@@ -60,6 +60,12 @@ int ynode_duration(const struct ynode *n, struct diag *d, usec_t *ret);
 int ynode_expect(const struct ynode *n, enum ynode_type t, struct diag *d,
     const char *what);
 
+/* The node as JSON: plain scalars that read as integers, finite numbers,
+ * booleans or null become those; everything else a string. NULL when
+ * memory runs out. */
+struct json_t;
+struct json_t *ynode_to_json(const struct ynode *n);
+
 #define ydiag(d, node, ...)                                                   \
 	diag_add((d), (node)->file, (node)->line, (node)->col, __VA_ARGS__)
 

@@ -1,0 +1,685 @@
+/* Differential-privacy budgets: reservation in the check's transaction,
+ * settlement, expiry, and the budget routes. The state lives in derived
+ * tables kept by the ledger's index hook, so it can always be rebuilt and
+ * verified from the ledger. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "budget.h"
+#include "consentd.h"
+#include "json.h"
+#include "ledger.h"
+#include "log.h"
+
+static json_t *
+num_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static int
+state_load(struct ledger *l, const char *name, json_t **ret)
+{
+	_cleanup_free_ char *text = NULL;
+	json_error_t e;
+	int r = store_budget_get(ledger_store(l), name, &text);
+
+	if (r < 0)
+		return r;
+	*ret = json_loads(text, 0, &e);
+	return *ret ? 0 : -EBADMSG;
+}
+
+static int
+state_save(struct ledger *l, const char *name, const json_t *state)
+{
+	_cleanup_free_ char *text = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (!text)
+		return -ENOMEM;
+	return store_budget_put(ledger_store(l), name, text);
+}
+
+static void
+state_history(json_t *state, uint64_t index, const char *kind,
+    const char *job)
+{
+	json_t *h = json_object_get(state, "history");
+
+	if (!h) {
+		h = json_array();
+		json_object_set_new(state, "history", h);
+	}
+	json_array_append_new(h, json_pack("{s:I, s:s, s:s}", "index",
+	    (json_int_t)index, "kind", kind, "job", job));
+}
+
+/* The ledger's index hook: budget state follows decisions, settlements and
+ * releases as they are appended (and on reindex). */
+int
+budget_index_entry(void *userdata, struct ledger *l, uint64_t index,
+    const char *kind, const json_t *body)
+{
+	const char *job = json_string_value(json_object_get(body, "job"));
+	json_t *state = NULL, *it;
+	size_t i;
+	int r = 0;
+
+	if (streq(kind, "decision")) {
+		if (!streq(json_string_value(json_object_get(body, "decision")),
+			"allow"))
+			return 0;
+		json_array_foreach(json_object_get(body, "budgets"), i, it) {
+			const char *name = json_string_value(json_object_get(it,
+			    "budget"));
+			if (!json_is_true(json_object_get(it, "charged")))
+				continue;
+			if (!name || !job)
+				return -EBADMSG;
+			r = state_load(l, name, &state);
+			if (r == -ENOENT) {
+				const char *acct = json_string_value(
+				    json_object_get(it, "accountant"));
+				state = budget_state_new(
+				    json_number_value(json_object_get(it, "epsilon")),
+				    json_number_value(json_object_get(it, "delta")),
+				    streq(acct, "basic") ? DP_ACCOUNTANT_BASIC :
+							   DP_ACCOUNTANT_RDP);
+				r = state ? 0 : -ENOMEM;
+			}
+			if (r >= 0)
+				r = budget_state_reserve(state, job,
+				    json_string_value(json_object_get(it, "cost")),
+				    json_string_value(json_object_get(it,
+					"expires")));
+			if (r >= 0) {
+				state_history(state, index, "reserve", job);
+				r = state_save(l, name, state);
+			}
+			json_decref(state);
+			state = NULL;
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+	if (!streq(kind, "budget_settle") && !streq(kind, "budget_release"))
+		return 0;
+	{
+		const char *name = json_string_value(json_object_get(body,
+		    "budget"));
+		if (!name || !job)
+			return -EBADMSG;
+		r = state_load(l, name, &state);
+		if (r < 0)
+			return r == -ENOENT ? -EBADMSG : r;
+		if (streq(kind, "budget_settle"))
+			r = budget_state_settle(state, job,
+			    json_string_value(json_object_get(body, "cost")));
+		else
+			r = budget_state_release(state, job);
+		if (r >= 0) {
+			state_history(state, index,
+			    streq(kind, "budget_settle") ? "settle" : "release",
+			    job);
+			r = state_save(l, name, state);
+		}
+		json_decref(state);
+		return r == -ENOENT ? -EBADMSG : r;
+	}
+}
+
+static const struct policy_rule *
+find_rule(const struct policy_set *ps, const char *policy, const char *rule,
+    const struct policy **ret_policy)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		if (!streq(ps->v[i]->name, policy))
+			continue;
+		for (size_t j = 0; j < ps->v[i]->nrules; j++)
+			if (streq(ps->v[i]->rules[j].name, rule)) {
+				*ret_policy = ps->v[i];
+				return &ps->v[i]->rules[j];
+			}
+	}
+	return NULL;
+}
+
+static int
+release_for_recheck(struct ledger *l, const char *name, const char *job)
+{
+	json_t *state = NULL, *body;
+	int r = state_load(l, name, &state);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (!json_object_get(json_object_get(state, "reservations"), job)) {
+		json_decref(state);
+		return 0;
+	}
+	json_decref(state);
+	body = json_pack("{s:s, s:s, s:s}", "job", job, "budget", name, "reason",
+	    "recheck");
+	if (!body)
+		return -ENOMEM;
+	r = ledger_append_json(l, "budget_release", body, NULL, NULL);
+	json_decref(body);
+	return r;
+}
+
+static char *
+replace_str(char **p, const char *fmt, ...) _printf_(2, 3);
+
+static char *
+replace_str(char **p, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s) {
+		free(*p);
+		*p = s;
+	}
+	return s;
+}
+
+int
+budget_reserve(struct ledger *l, struct daemon *d, const struct job *job,
+    const struct policy_set *ps, const json_t *evaluation, usec_t at,
+    json_t **ret_budgets, char **decision, char **reason)
+{
+	json_t *items = json_array(), *p, *rr;
+	char expires[TIME_RFC3339_MAX];
+	bool deny = false, error = false;
+	size_t i, k;
+	int r;
+
+	if (!items)
+		return -ENOMEM;
+	time_format_rfc3339(at + d->config->reservation_ttl, expires);
+	json_array_foreach(json_object_get(evaluation, "policies"), i, p) {
+		const char *pname = json_string_value(json_object_get(p, "name"));
+		json_array_foreach(json_object_get(p, "rules"), k, rr) {
+			const struct policy *pol = NULL;
+			const struct policy_rule *rule;
+			const struct rule_dp_budget *b;
+			_cleanup_dp_curve_ struct dp_curve *cost = NULL;
+			struct dp_budget_status st;
+			json_t *state = NULL, *item;
+			char name[300], err[256];
+			const char *rname = json_string_value(json_object_get(rr,
+			    "name"));
+			bool dup = false;
+			size_t m;
+			json_t *prev;
+
+			if (!streq(json_string_value(json_object_get(rr, "kind")),
+				"dp_budget"))
+				continue;
+			rule = find_rule(ps, pname, rname, &pol);
+			if (!rule || rule->kind != RULE_DP_BUDGET) {
+				error = true;
+				replace_str(reason,
+				    "budget rule '%s' of policy '%s' is not in the active policies",
+				    rname, pname);
+				continue;
+			}
+			b = &rule->dp_budget;
+			if (b->scope == DP_SCOPE_GROUP)
+				snprintf(name, sizeof(name), "group:%s", b->group);
+			else
+				snprintf(name, sizeof(name), "dataset:%s",
+				    json_string_value(json_object_get(rr,
+					"dataset")));
+			json_array_foreach(items, m, prev)
+				dup |= streq(json_string_value(json_object_get(
+				    prev, "budget")), name);
+			if (dup)
+				continue; /* one charge per budget per job */
+			if (!b->has_delta) {
+				error = true;
+				replace_str(reason,
+				    "budget '%s' has no delta: cannot convert to (epsilon, delta)",
+				    name);
+				continue;
+			}
+			r = budget_job_cost(&job->privacy, 0, b->accountant,
+			    b->delta, &cost, err, sizeof(err));
+			if (r < 0) {
+				if (pol->mode == POLICY_ENFORCE) {
+					deny = true;
+					replace_str(reason, "budget '%s': %s", name,
+					    err);
+				}
+				continue;
+			}
+			if (job->recheck) {
+				r = release_for_recheck(l, name, job->id);
+				if (r < 0)
+					goto fail;
+			}
+			r = state_load(l, name, &state);
+			if (r == -ENOENT) {
+				state = budget_state_new(b->epsilon, b->delta,
+				    b->accountant);
+				r = state ? 0 : -ENOMEM;
+			}
+			if (r < 0)
+				goto fail;
+			r = budget_state_status(state, cost, &st);
+			if (r < 0) {
+				json_decref(state);
+				goto fail;
+			}
+			item = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:O,"
+					 " s:o, s:o, s:o, s:b}",
+			    "budget", name, "policy", pname, "rule", rname,
+			    "mode", policy_mode_name(pol->mode), "epsilon",
+			    json_object_get(state, "epsilon"), "delta",
+			    json_object_get(state, "delta"), "accountant",
+			    json_object_get(state, "accountant"),
+			    "epsilon_before", num_or_null(st.spent),
+			    "epsilon_after", num_or_null(st.after),
+			    "job_epsilon", num_or_null(budget_curve_epsilon(cost,
+				json_number_value(json_object_get(state,
+				    "delta")))),
+			    "overspend", st.overspend);
+			json_decref(state);
+			if (!item)
+				goto nomem;
+			if (st.overspend && pol->mode == POLICY_ENFORCE) {
+				deny = true;
+				replace_str(reason,
+				    "budget '%s' would be overspent: epsilon %.6g after this job exceeds %.6g",
+				    name, st.after,
+				    json_number_value(json_object_get(item,
+					"epsilon")));
+			}
+			/* Audit policies charge (the job runs); shadow ones
+			 * only report. */
+			if (pol->mode != POLICY_SHADOW) {
+				char *b64 = budget_curve_b64(cost);
+				if (!b64) {
+					json_decref(item);
+					goto nomem;
+				}
+				json_object_set_new(item, "cost", json_string(b64));
+				json_object_set_new(item, "expires",
+				    json_string(expires));
+				free(b64);
+			}
+			json_array_append_new(items, item);
+		}
+	}
+	if (error && streq(*decision, "allow"))
+		replace_str(decision, "error");
+	else if (deny && streq(*decision, "allow"))
+		replace_str(decision, "deny");
+	json_array_foreach(items, i, p)
+		json_object_set_new(p, "charged",
+		    json_boolean(streq(*decision, "allow") &&
+			json_object_get(p, "cost")));
+	*ret_budgets = items;
+	return 0;
+nomem:
+	r = -ENOMEM;
+fail:
+	json_decref(items);
+	return r;
+}
+
+/* Settlement: POST /v1/jobs/finish {"job", "steps"}. */
+struct settle {
+	char *job;
+	uint64_t steps;
+	bool has_steps;
+};
+
+static int
+settle_run(struct ledger *l, struct ledger_job *lj)
+{
+	struct settle *s = lj->userdata;
+	_cleanup_free_ uint8_t *data = NULL;
+	char kind[LEDGER_KIND_MAX + 1], err[256];
+	json_t *body = NULL, *it, *settled;
+	struct job_privacy priv = { 0 };
+	uint64_t index, reserved_steps = 0;
+	size_t len, i;
+	int r;
+
+	r = store_decision_get(ledger_store(l), s->job, &index);
+	if (r == -ENOENT) {
+		snprintf(lj->message, sizeof(lj->message),
+		    "No decision recorded for job '%s'", s->job);
+		return -ENOENT;
+	}
+	if (r < 0)
+		return r;
+	r = store_entry_get(ledger_store(l), index, &data, &len);
+	if (r < 0)
+		return r;
+	r = ledger_entry_decode(data, len, kind, &body);
+	if (r < 0)
+		return -EIO;
+	{
+		/* The job's privacy as checked, from its decision entry. */
+		json_t *p = json_object_get(body, "privacy");
+		json_t *wrapped = json_pack("{s:s, s:s, s:[s], s:O}", "job", "x",
+		    "purpose", "x", "datasets", "/x", "privacy", p);
+		struct job tmp;
+		r = wrapped ? job_parse(wrapped, &tmp, err, sizeof(err)) : -ENOMEM;
+		json_decref(wrapped);
+		if (r < 0) {
+			json_decref(body);
+			return -EIO;
+		}
+		priv = tmp.privacy;
+		job_done(&tmp);
+	}
+	reserved_steps = priv.mechanism == JOB_MECH_DP_SGD ? priv.steps :
+							     priv.count;
+	if (s->has_steps && (priv.mechanism == JOB_MECH_EPSILON_DELTA ||
+				priv.mechanism == JOB_MECH_NONE)) {
+		json_decref(body);
+		snprintf(lj->message, sizeof(lj->message),
+		    "--steps does not apply to a %s job",
+		    job_mechanism_name(priv.mechanism));
+		return -EINVAL;
+	}
+	if (s->has_steps && s->steps > reserved_steps) {
+		json_decref(body);
+		snprintf(lj->message, sizeof(lj->message),
+		    "%llu steps is more than the %llu reserved; submit a new check",
+		    (unsigned long long)s->steps,
+		    (unsigned long long)reserved_steps);
+		return -EINVAL;
+	}
+	settled = json_array();
+	json_array_foreach(json_object_get(body, "budgets"), i, it) {
+		const char *name = json_string_value(json_object_get(it, "budget"));
+		const char *acct = json_string_value(json_object_get(it,
+		    "accountant"));
+		_cleanup_dp_curve_ struct dp_curve *cost = NULL;
+		json_t *state = NULL, *entry;
+		char *b64;
+
+		if (!json_is_true(json_object_get(it, "charged")))
+			continue;
+		r = state_load(l, name, &state);
+		if (r < 0 ||
+		    !json_object_get(json_object_get(state, "reservations"),
+			s->job)) {
+			json_decref(state);
+			continue; /* settled, released or expired already */
+		}
+		json_decref(state);
+		r = budget_job_cost(&priv, s->has_steps ? s->steps : 0,
+		    streq(acct, "basic") ? DP_ACCOUNTANT_BASIC : DP_ACCOUNTANT_RDP,
+		    json_number_value(json_object_get(it, "delta")), &cost, err,
+		    sizeof(err));
+		if (r < 0 && s->has_steps && s->steps == 0) {
+			/* Zero steps: nothing was spent. */
+			r = dp_curve_new(NULL, 0, &cost);
+		}
+		if (r < 0)
+			break;
+		b64 = budget_curve_b64(cost);
+		entry = json_pack("{s:s, s:s, s:s, s:I, s:o}", "job", s->job,
+		    "budget", name, "cost", b64 ? b64 : "", "steps",
+		    (json_int_t)(s->has_steps ? s->steps : reserved_steps),
+		    "job_epsilon", num_or_null(budget_curve_epsilon(cost,
+			json_number_value(json_object_get(it, "delta")))));
+		free(b64);
+		if (!entry) {
+			r = -ENOMEM;
+			break;
+		}
+		r = ledger_append_json(l, "budget_settle", entry, &index, NULL);
+		json_object_set_new(entry, "index", json_integer((json_int_t)index));
+		json_object_del(entry, "cost");
+		json_array_append_new(settled, entry);
+		if (r < 0) {
+			r = r == -EINVAL ? -EIO : r;
+			break;
+		}
+	}
+	json_decref(body);
+	if (r < 0) {
+		json_decref(settled);
+		return r;
+	}
+	if (json_array_size(settled) == 0) {
+		json_decref(settled);
+		snprintf(lj->message, sizeof(lj->message),
+		    "Job '%s' holds no open budget reservation (never charged, already settled, released or expired)",
+		    s->job);
+		return -EEXIST;
+	}
+	lj->response = json_pack("{s:s, s:o}", "job", s->job, "settled",
+	    settled);
+	return 0;
+}
+
+static void
+settle_done(struct ledger_job *lj)
+{
+	struct settle *s = lj->userdata;
+
+	ledger_job_reply(lj);
+	free(s->job);
+	free(s);
+}
+
+void
+route_job_finish(struct daemon *d, struct evhttp_request *req,
+    const char *rest)
+{
+	_cleanup_json_ json_t *in = NULL;
+	struct settle *s;
+	struct ledger_job *lj;
+	const char *job;
+	int64_t steps = 0;
+	char err[256];
+	int r;
+
+	if (server_read_json(req, 65536, &in) < 0)
+		return;
+	if (json_check_keys(in, (const char *const[]){ "job", "steps", NULL },
+		err, sizeof(err)) < 0 ||
+	    json_get_string(in, "job", true, &job, err, sizeof(err)) < 0 ||
+	    (r = json_get_int(in, "steps", false, 0, INT64_C(1) << 40, &steps,
+		 err, sizeof(err))) == -EINVAL) {
+		server_reply_error(req, ERR_INVALID_ARGUMENT, "%s", err);
+		return;
+	}
+	s = calloc(1, sizeof(*s));
+	lj = calloc(1, sizeof(*lj));
+	if (!s || !lj || !(s->job = strdup(job))) {
+		free(s);
+		free(lj);
+		server_reply_error(req, ERR_INTERNAL, "Out of memory");
+		return;
+	}
+	s->steps = (uint64_t)steps;
+	s->has_steps = r == 0;
+	lj->run = settle_run;
+	lj->done = settle_done;
+	lj->userdata = s;
+	lj->req = req;
+	if (ledger_service_submit(d->ledger, lj) < 0) {
+		ledger_job_free(lj);
+		free(s->job);
+		free(s);
+		server_reply_error(req, ERR_UNAVAILABLE, "The ledger is busy");
+	}
+}
+
+/* Expiry: reservations past their time are released. */
+struct expired {
+	json_t *list; /* [{budget, job}] */
+	usec_t now;
+};
+
+static int
+find_expired(void *userdata, const char *name, const char *text)
+{
+	struct expired *x = userdata;
+	json_error_t e;
+	json_t *state = json_loads(text, 0, &e), *it;
+	const char *job;
+
+	json_object_foreach(json_object_get(state, "reservations"), job, it) {
+		usec_t t;
+		if (time_parse_rfc3339(json_string_value(json_object_get(it,
+			"expires")), &t) < 0 || t <= x->now)
+			json_array_append_new(x->list, json_pack("{s:s, s:s}",
+			    "budget", name, "job", job));
+	}
+	json_decref(state);
+	return 0;
+}
+
+static int
+expire_run(struct ledger *l, struct ledger_job *lj)
+{
+	struct expired x = { .list = json_array(), .now = now_realtime() };
+	json_t *it;
+	size_t i;
+	int r;
+
+	if (!x.list)
+		return -ENOMEM;
+	r = store_budget_foreach(ledger_store(l), find_expired, &x);
+	json_array_foreach(x.list, i, it) {
+		json_t *body;
+		if (r < 0)
+			break;
+		body = json_pack("{s:O, s:O, s:s}", "job",
+		    json_object_get(it, "job"), "budget",
+		    json_object_get(it, "budget"), "reason", "expired");
+		r = body ? ledger_append_json(l, "budget_release", body, NULL,
+			       NULL) : -ENOMEM;
+		json_decref(body);
+	}
+	lj->response = json_pack("{s:I}", "released",
+	    (json_int_t)json_array_size(x.list));
+	json_decref(x.list);
+	return r < 0 && r != -EINVAL ? r : (r < 0 ? -EIO : 0);
+}
+
+static void
+expire_done(struct ledger_job *lj)
+{
+	json_int_t n = json_integer_value(json_object_get(lj->response,
+	    "released"));
+
+	if (lj->result < 0)
+		log_error("Failed to release expired reservations: %s",
+		    lj->message);
+	else if (n > 0)
+		log_notice("Released %lld expired budget reservations",
+		    (long long)n);
+}
+
+void
+budget_expire_tick(struct daemon *d)
+{
+	struct ledger_job *lj = calloc(1, sizeof(*lj));
+
+	if (!lj)
+		return;
+	lj->run = expire_run;
+	lj->done = expire_done;
+	if (ledger_service_submit(d->ledger, lj) < 0)
+		ledger_job_free(lj);
+}
+
+/* GET /v1/budgets[/NAME] */
+struct listing {
+	json_t *list;
+	const char *only;
+};
+
+static int
+list_budget(void *userdata, const char *name, const char *text)
+{
+	struct listing *ls = userdata;
+	_cleanup_dp_curve_ struct dp_curve *spent = NULL;
+	struct dp_budget_status st;
+	json_error_t e;
+	json_t *state, *res = json_array(), *it, *o;
+	const char *job;
+	double eps, delta, spent_eps;
+
+	if (ls->only && !streq(ls->only, name)) {
+		json_decref(res);
+		return 0;
+	}
+	state = json_loads(text, 0, &e);
+	if (!state || budget_state_status(state, NULL, &st) < 0 ||
+	    budget_curve_from_b64(json_string_value(json_object_get(state,
+		"spent")), &spent) < 0) {
+		json_decref(state);
+		json_decref(res);
+		return -EBADMSG;
+	}
+	eps = json_number_value(json_object_get(state, "epsilon"));
+	delta = json_number_value(json_object_get(state, "delta"));
+	spent_eps = budget_curve_epsilon(spent, delta);
+	json_object_foreach(json_object_get(state, "reservations"), job, it)
+		json_array_append_new(res, json_pack("{s:s, s:O}", "job", job,
+		    "expires", json_object_get(it, "expires")));
+	o = json_pack("{s:s, s:f, s:f, s:O, s:o, s:o, s:o, s:o, s:O, s:O}",
+	    "name", name, "epsilon", eps, "delta", delta, "accountant",
+	    json_object_get(state, "accountant"), "spent_epsilon",
+	    num_or_null(spent_eps), "committed_epsilon", num_or_null(st.spent),
+	    "remaining_epsilon", num_or_null(st.remaining), "reservations", res,
+	    "charges", json_object_get(state, "charges"), "history",
+	    json_object_get(state, "history") ? json_object_get(state,
+		"history") : json_null());
+	json_array_append_new(ls->list, o);
+	json_decref(state);
+	return 0;
+}
+
+void
+route_budgets(struct daemon *d, struct evhttp_request *req, const char *rest)
+{
+	struct ledger *l = ledger_service_reader(d->ledger);
+	_cleanup_free_ char *name = NULL;
+	struct listing ls = { .list = json_array() };
+	int r;
+
+	if (rest && *rest == '/')
+		rest++;
+	if (rest && *rest) {
+		name = evhttp_uridecode(rest, 0, NULL);
+		ls.only = name;
+	}
+	if (!ls.list || ledger_refresh(l) < 0) {
+		json_decref(ls.list);
+		server_reply_error(req, ERR_STORAGE, "Cannot read budgets");
+		return;
+	}
+	r = store_budget_foreach(ledger_store(l), list_budget, &ls);
+	if (r < 0) {
+		json_decref(ls.list);
+		server_reply_error(req, ERR_STORAGE, "Cannot read budgets");
+		return;
+	}
+	if (name && json_array_size(ls.list) == 0) {
+		json_decref(ls.list);
+		server_reply_error(req, ERR_NOT_FOUND, "No budget '%s' has been charged",
+		    name);
+		return;
+	}
+	server_reply_json(req, 200, json_pack("{s:o}", "budgets", ls.list));
+}
