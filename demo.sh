@@ -1,7 +1,10 @@
 #!/bin/sh
 # The main job, end to end, on the embedded default configuration in a
-# scratch directory: build, start consentd, talk to it with consentctl,
-# and stop it cleanly. Safe to rerun.
+# scratch directory: build, start consentd, record consents, run
+# pre-training checks (one passes; one is blocked for missing consent, one
+# for personal data in the data, one by an exhausted privacy budget), show
+# the audit trail, verify the ledger offline, and stop cleanly. Safe to
+# rerun.
 set -eu
 top=$(cd "$(dirname "$0")" && pwd)
 builddir="$top/build"
@@ -9,10 +12,24 @@ builddir="$top/build"
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/consentd-demo.XXXXXX")
 sock="$scratch/consentd.sock"
-consentd="$builddir/consentd"
-ctl() { echo "\$ consentctl $*"; "$builddir/consentctl" --socket "$sock" "$@"; }
+mkdir -p "$scratch/policies"
+cp "$top/policies/gdpr-training-baseline.yaml" "$scratch/policies/"
+"$top/contrib/demo/make-data.sh" "$scratch/data"
 
-"$consentd" --foreground --state-dir "$scratch/state" --socket "$sock" \
+ctl() { echo "\$ consentctl $*"; "$builddir/consentctl" --socket "$sock" "$@"; }
+# A blocked check exits 1: show it, and carry on.
+ctl_blocked() {
+	status=0
+	ctl "$@" || status=$?
+	if [ "$status" -ne 1 ]; then
+		echo "demo: expected this check to be blocked (exit 1), got $status" >&2
+		exit 1
+	fi
+	echo "(exit status 1: the pipeline stops here)"
+}
+
+"$builddir/consentd" --foreground --state-dir "$scratch/state" \
+	--socket "$sock" --policies "$scratch/policies" \
 	>"$scratch/consentd.log" 2>&1 &
 pid=$!
 cleanup() {
@@ -31,13 +48,61 @@ until [ -S "$sock" ]; do
 	sleep 0.05
 done
 
-echo "== consentd is running on $sock (embedded default configuration)"
+echo "== consentd is running (embedded default configuration, scratch state in $scratch)"
 ctl status
+echo
+echo "== 1. Consents are recorded in the signed ledger"
+ctl consent import "$scratch/data/consents.csv"
+ctl consent show u-0001
+echo
+echo "== 2. A training job that may run"
+ctl check "$scratch/data/job-train.yaml"
+echo
+echo "== 3. Personal data the manifest did not declare is found in the data itself"
+ctl_blocked check "$scratch/data/job-pii.yaml"
+echo
+echo "== 4. The first job finishes early and settles its privacy cost"
+ctl job finish sentiment-ft-0001 --steps 800
+ctl budget show
+echo
+echo "== 5. A release the remaining privacy budget cannot pay is blocked"
+ctl_blocked check "$scratch/data/job-budget.yaml"
+echo
+echo "== 6. A subject revokes consent; the next job over the same data is blocked"
+ctl consent revoke u-0007 train_ai_system
+ctl_blocked check "$scratch/data/job-after-revoke.yaml"
+echo
+echo "== 7. The audit trail: every event is a signed ledger entry"
+"$builddir/consentctl" --socket "$sock" ledger export -o "$scratch/ledger.jsonl"
+python3 - "$scratch/ledger.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if "checkpoint" in e:
+        continue
+    b = e["entry"]
+    what = {"consent": lambda: "%s %s for %s" % (b["event"], b["subject"][:8] + "...", b["purpose"]),
+            "policy": lambda: "policy %s sha256 %s..." % (b["name"], b["sha256"][:12]),
+            "decision": lambda: "check %s: %s (%s)" % (b["job"], b["decision"], b["reason"]),
+            "budget_settle": lambda: "settled %s on %s" % (b["job"], b["budget"]),
+            "budget_release": lambda: "released %s on %s" % (b["job"], b["budget"])}
+    print("  %4d %-14s %s" % (e["index"], e["kind"], what.get(e["kind"], lambda: "")()))
+PY
+echo
+echo "== 8. An auditor verifies the ledger offline, with the public key alone"
+echo "\$ consentctl ledger key > ledger.vkey"
+"$builddir/consentctl" --socket "$sock" ledger key > "$scratch/ledger.vkey"
+cat "$scratch/ledger.vkey"
+ctl ledger checkpoint
+ctl ledger verify
+
 echo
 echo "== stopping consentd"
 kill -TERM "$pid"
 wait "$pid"
 status=$?
 trap - EXIT
+echo "\$ consentctl ledger verify --db state/ledger.db --key ledger.vkey   (no daemon, no secret)"
+"$builddir/consentctl" ledger verify --db "$scratch/state/ledger.db" --key "$scratch/ledger.vkey"
 echo "consentd exited with status $status"
 echo "(scratch directory: $scratch; daemon log: $scratch/consentd.log)"

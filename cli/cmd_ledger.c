@@ -59,14 +59,17 @@ load_vkey(const char *arg, struct note_verifier *ret)
 
 	if (note_verifier_parse(arg, ret) == 0)
 		return 0;
-	if (read_text(arg, VKEY_FILE_MAX, &text, &len) < 0)
-		return cli_usage_error("--key: '%s' is neither a verifier key (name+hash+base64) nor a readable file",
+	if (read_text(arg, VKEY_FILE_MAX, &text, &len) < 0) {
+		cli_usage_error("--key: '%s' is neither a verifier key (name+hash+base64) nor a readable file",
 		    arg);
+		return -EINVAL;
+	}
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
 		text[--len] = '\0';
-	if (note_verifier_parse(text, ret) < 0)
-		return cli_usage_error("--key: '%s' does not hold a verifier key",
-		    arg);
+	if (note_verifier_parse(text, ret) < 0) {
+		cli_usage_error("--key: '%s' does not hold a verifier key", arg);
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -8,7 +8,8 @@ cli_libcli_la_SOURCES = \
 	cli/output.c \
 	cli/cmd_status.c \
 	cli/cmd_consent.c \
-	cli/cmd_ledger.c
+	cli/cmd_ledger.c \
+	cli/cmd_check.c
 
 bin_PROGRAMS += consentctl
 consentctl_SOURCES = cli/main.c

@@ -16,6 +16,9 @@ struct command {
 
 static const struct command commands[] = {
 	{ "status", cmd_status, false, "show whether consentd is running" },
+	{ "check", cmd_check, false, "ask whether a training job may run" },
+	{ "job", cmd_job, false, "settle a job's privacy cost after training" },
+	{ "budget", cmd_budget, false, "differential-privacy budgets" },
 	{ "consent", cmd_consent, false, "record and query consents" },
 	{ "subject", cmd_subject, false, "erase a data subject" },
 	{ "ledger", cmd_ledger, false, "keys, checkpoints, proofs, receipts, export, verify" },
