@@ -27,6 +27,8 @@ buf_reserve(struct buf *b, size_t extra)
 	p = realloc(b->data, cap);
 	if (!p)
 		return -ENOMEM;
+	if (!b->data)
+		p[0] = '\0';
 	b->data = p;
 	b->cap = cap;
 	return 0;
@@ -75,8 +77,9 @@ buf_append_u32be(struct buf *b, uint32_t v)
 int
 buf_append_u64be(struct buf *b, uint64_t v)
 {
-	int r = buf_append_u32be(b, (uint32_t)(v >> 32));
-	return r < 0 ? r : buf_append_u32be(b, (uint32_t)v);
+	uint8_t x[8] = { v >> 56, v >> 48, v >> 40, v >> 32, v >> 24, v >> 16,
+		v >> 8, v };
+	return buf_append(b, x, sizeof(x));
 }
 
 int

@@ -45,12 +45,13 @@ hex_decode(const char *hex, size_t hexlen, uint8_t *out, size_t outlen)
 {
 	if (hexlen != 2 * outlen)
 		return -EINVAL;
-	for (size_t i = 0; i < outlen; i++) {
-		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
+	/* Check every digit first: out is left alone on failure. */
+	for (size_t i = 0; i < hexlen; i++)
+		if (hex_digit(hex[i]) < 0)
 			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
+	for (size_t i = 0; i < outlen; i++)
+		out[i] = (uint8_t)(hex_digit(hex[2 * i]) << 4 |
+		    hex_digit(hex[2 * i + 1]));
 	return 0;
 }
 

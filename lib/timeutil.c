@@ -253,8 +253,11 @@ duration_format(usec_t d, char *out, size_t outlen)
 		if (d >= units[i].usec) {
 			int n = snprintf(out + o, outlen - o, "%lld%s",
 			    (long long)(d / units[i].usec), units[i].suffix);
-			if (n < 0 || (size_t)n >= outlen - o)
+			if (n < 0 || (size_t)n >= outlen - o) {
+				/* Drop the unit that did not fit whole. */
+				out[o] = '\0';
 				break;
+			}
 			o += (size_t)n;
 			d %= units[i].usec;
 		}
