@@ -7,6 +7,9 @@
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "detect-internal.h"
 
@@ -46,6 +49,7 @@ struct detector_set {
 	size_t n;
 	struct detector_entry e[DETECT_MAX];
 	bool has_custom;
+	uint64_t builtin[_DETECT_BUILTIN_MAX]; /* result bits of each kind */
 	int64_t ref_days; /* the last plausible birth day */
 };
 
@@ -215,6 +219,7 @@ detector_set_new(const enum detector_kind *kinds, size_t nkinds,
 			    (int)kinds[i]);
 			return -EINVAL;
 		}
+		s->builtin[kinds[i]] |= UINT64_C(1) << s->n;
 		s->e[s->n++].kind = kinds[i];
 	}
 	for (size_t i = 0; i < ncustom; i++) {
@@ -382,6 +387,112 @@ detector_custom_scan(const struct detector_entry *e,
 	return 0;
 }
 
+#ifdef __SSE2__
+struct detect_acc {
+	__m128i at, dot, colon, alpha, hex, digit, count;
+	size_t lanes;
+	size_t ndig;
+};
+
+static size_t
+detect_sum_lanes(__m128i count)
+{
+	__m128i sums = _mm_sad_epu8(count, _mm_setzero_si128());
+
+	return (size_t)_mm_cvtsi128_si32(sums) +
+	    (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sums, 8));
+}
+
+/* Adds sixteen bytes; only lanes set in valid count as digits (the class
+ * flags do not mind bytes seen twice). */
+static inline void
+detect_acc_add(struct detect_acc *acc, __m128i x, __m128i valid)
+{
+	const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	const __m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)),
+	    _mm_set1_epi8('a'));
+	const __m128i dm = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)),
+	    d);
+
+	/* per-lane digit counts, summed before they wrap */
+	acc->count = _mm_sub_epi8(acc->count, _mm_and_si128(dm, valid));
+	if (++acc->lanes == 255) {
+		acc->ndig += detect_sum_lanes(acc->count);
+		acc->count = _mm_setzero_si128();
+		acc->lanes = 0;
+	}
+	acc->digit = _mm_or_si128(acc->digit, dm);
+	acc->alpha = _mm_or_si128(acc->alpha,
+	    _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(25)), l));
+	acc->hex = _mm_or_si128(acc->hex,
+	    _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(5)), l));
+	acc->at = _mm_or_si128(acc->at, _mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
+	acc->dot = _mm_or_si128(acc->dot,
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('.')));
+	acc->colon = _mm_or_si128(acc->colon,
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8(':')));
+}
+
+/* Loaded from offset r, the last r lanes are set. */
+static const uint8_t detect_tail_mask[32] = { [16 ... 31] = 0xff };
+#endif
+
+/* The classes present in v and its number of digits. */
+static void
+detect_summary(const char *v, size_t len, unsigned *ret_seen,
+    size_t *ret_ndig)
+{
+	unsigned seen = 0;
+	size_t ndig = 0, i = 0;
+
+#ifdef __SSE2__
+	if (len >= 8) {
+		const __m128i all = _mm_set1_epi8(-1);
+		struct detect_acc acc = { 0 };
+
+		acc.at = acc.dot = acc.colon = acc.alpha = acc.hex =
+		    acc.digit = acc.count = _mm_setzero_si128();
+		if (len >= 16) {
+			for (; i + 16 <= len; i += 16)
+				detect_acc_add(&acc, _mm_loadu_si128(
+				    (const __m128i *)(v + i)), all);
+			/* the last bytes, overlapping ones already seen */
+			if (i < len)
+				detect_acc_add(&acc, _mm_loadu_si128(
+				    (const __m128i *)(v + len - 16)),
+				    _mm_loadu_si128((const __m128i *)
+				    (detect_tail_mask + (len - i))));
+		} else {
+			/* two overlapping halves */
+			__m128i x = _mm_unpacklo_epi64(
+			    _mm_loadl_epi64((const __m128i *)v),
+			    _mm_loadl_epi64((const __m128i *)(v + len - 8)));
+			__m128i valid = _mm_or_si128(_mm_set_epi64x(0, -1),
+			    _mm_loadu_si128((const __m128i *)
+			    (detect_tail_mask + (len - 8))));
+
+			detect_acc_add(&acc, x, valid);
+		}
+		i = len;
+		ndig = acc.ndig + detect_sum_lanes(acc.count);
+		seen |= _mm_movemask_epi8(acc.digit) ? DCL_DIGIT | DCL_HEX : 0;
+		seen |= _mm_movemask_epi8(acc.alpha) ? DCL_ALPHA : 0;
+		seen |= _mm_movemask_epi8(acc.hex) ? DCL_HEX : 0;
+		seen |= _mm_movemask_epi8(acc.at) ? DCL_AT : 0;
+		seen |= _mm_movemask_epi8(acc.dot) ? DCL_DOT : 0;
+		seen |= _mm_movemask_epi8(acc.colon) ? DCL_COLON : 0;
+	}
+#endif
+	for (; i < len; i++) {
+		uint8_t c = detect_class[(uint8_t)v[i]];
+
+		seen |= c;
+		ndig += c & DCL_DIGIT;
+	}
+	*ret_seen = seen;
+	*ret_ndig = ndig;
+}
+
 uint64_t
 detector_set_scan(const struct detector_set *s, struct detector_scratch *sc,
     const char *value, size_t len, bool dob_context)
@@ -394,69 +505,47 @@ detector_set_scan(const struct detector_set *s, struct detector_scratch *sc,
 	if (!s || !value || len == 0)
 		return 0;
 	/* One pass of cheap facts decides which finders can possibly hit. */
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = detect_class[(uint8_t)value[i]];
+	detect_summary(value, len, &seen, &ndig);
+#define DETECT_RUN(kind, cond)                                                 \
+	if ((s->builtin[kind]) && (cond))                                      \
+		hits |= s->builtin[kind];
+	DETECT_RUN(DETECT_EMAIL, (seen & DCL_AT) && (seen & DCL_DOT) &&
+	    len >= 6 && detect_find_email(value, len));
+	DETECT_RUN(DETECT_PHONE, ndig >= 8 && detect_find_phone(value, len));
+	DETECT_RUN(DETECT_CREDIT_CARD, ndig >= 13 &&
+	    detect_find_card(value, len));
+	DETECT_RUN(DETECT_IBAN, ndig >= 2 &&
+	    (seen & DCL_ALPHA) && len >= 15 && detect_find_iban(value, len));
+	DETECT_RUN(DETECT_US_SSN, ndig >= 9 && detect_find_ssn(value, len));
+	DETECT_RUN(DETECT_IPV4, ndig >= 4 && (seen & DCL_DOT) &&
+	    detect_find_ipv4(value, len));
+	DETECT_RUN(DETECT_IPV6, (seen & DCL_COLON) && (seen & DCL_HEX) &&
+	    detect_find_ipv6(value, len));
+	DETECT_RUN(DETECT_DATE_OF_BIRTH, dob_context && ndig >= 4 &&
+	    detect_find_dob(value, len, s->ref_days));
+#undef DETECT_RUN
 
-		seen |= c;
-		ndig += c & DCL_DIGIT;
-	}
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; s->has_custom && i < s->n; i++) {
 		const struct detector_entry *e = &s->e[i];
-		bool hit = false;
+		int r;
 
-		switch (e->kind) {
-		case DETECT_EMAIL:
-			hit = (seen & DCL_AT) && (seen & DCL_DOT) && len >= 6 &&
-			    detect_find_email(value, len);
-			break;
-		case DETECT_PHONE:
-			hit = ndig >= 8 && detect_find_phone(value, len);
-			break;
-		case DETECT_CREDIT_CARD:
-			hit = ndig >= 13 && detect_find_card(value, len);
-			break;
-		case DETECT_IBAN:
-			hit = ndig >= 2 && (seen & DCL_ALPHA) && len >= 15 &&
-			    detect_find_iban(value, len);
-			break;
-		case DETECT_US_SSN:
-			hit = ndig >= 9 && detect_find_ssn(value, len);
-			break;
-		case DETECT_IPV4:
-			hit = ndig >= 4 && (seen & DCL_DOT) &&
-			    detect_find_ipv4(value, len);
-			break;
-		case DETECT_IPV6:
-			hit = (seen & DCL_COLON) && (seen & DCL_HEX) &&
-			    detect_find_ipv6(value, len);
-			break;
-		case DETECT_DATE_OF_BIRTH:
-			hit = dob_context && ndig >= 4 &&
-			    detect_find_dob(value, len, s->ref_days);
-			break;
-		case DETECT_CUSTOM: {
-			int r;
-
-			if (!sc && !own) {
-				own = detector_scratch_new(s);
-				if (!own) {
-					hit = true; /* fail closed */
-					break;
-				}
+		if (e->kind != DETECT_CUSTOM)
+			continue;
+		if (!sc && !own) {
+			own = detector_scratch_new(s);
+			if (!own) {
+				hits |= UINT64_C(1) << i; /* fail closed */
+				continue;
 			}
-			r = detector_custom_scan(e, sc ? sc : own, value, len);
-			if (r < 0) {
-				/* A value the pattern cannot decide on is
-				 * reported, never silently passed. */
-				(sc ? sc : own)->errors++;
-				hit = true;
-			} else {
-				hit = r > 0;
-			}
-			break;
 		}
+		r = detector_custom_scan(e, sc ? sc : own, value, len);
+		if (r < 0) {
+			/* A value the pattern cannot decide on is reported,
+			 * never silently passed. */
+			(sc ? sc : own)->errors++;
+			r = 1;
 		}
-		if (hit)
+		if (r > 0)
 			hits |= UINT64_C(1) << i;
 	}
 	detector_scratch_free(own);

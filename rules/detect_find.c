@@ -75,7 +75,8 @@ detect_find_email(const char *s, size_t n)
 
 /* Phone numbers. A candidate is a run of digits and phone punctuation
  * (space, '-', '.', parentheses, a leading '+'), not glued to letters or
- * digits, cut where two separators follow each other. It is a phone
+ * digits, ending where the punctuation stops fitting (two separators in a
+ * row, a stray parenthesis, any other character). It is a phone
  * number when it is one of:
  *  - international: '+' then 8 to 15 digits (E.164), any grouping, or
  *    "00" then 8 to 15 digits in at least two groups;
@@ -104,15 +105,19 @@ phone_sep(char c)
 	return c == ' ' || c == '-' || c == '.';
 }
 
-static bool
-phone_parse(const char *s, size_t n, struct phone_parse *pp)
+/* Parses the longest phone-shaped prefix of s[i, n): groups of digits,
+ * one separator between groups (none needed after a closing parenthesis),
+ * one group in parentheses, a leading '+'. Returns where the last whole
+ * group ends; pp->ngroups is 0 when nothing fits. */
+static size_t
+phone_scan(const char *s, size_t n, size_t i, struct phone_parse *pp)
 {
-	size_t i = 0;
+	size_t end = i;
 
 	*pp = (struct phone_parse){ .paren = -1 };
-	if (n > 0 && s[0] == '+') {
+	if (s[i] == '+') {
 		pp->plus = true;
-		i = 1;
+		i++;
 	}
 	while (i < n) {
 		bool open = false;
@@ -120,81 +125,68 @@ phone_parse(const char *s, size_t n, struct phone_parse *pp)
 
 		if (s[i] == '(') {
 			if (pp->paren >= 0)
-				return false;
+				break;
 			open = true;
 			i++;
 		}
 		start = i;
 		while (i < n && detect_digit(s[i]))
 			i++;
-		if (i == start || pp->ngroups == PHONE_MAX_GROUPS)
-			return false;
+		if (i == start || (open && (i >= n || s[i] != ')')))
+			break;
+		if (pp->ngroups == PHONE_MAX_GROUPS) {
+			pp->ngroups = 0;
+			return i;
+		}
 		pp->g[pp->ngroups] = s + start;
 		pp->glen[pp->ngroups] = i - start;
 		pp->digits += i - start;
-		pp->ngroups++;
 		if (open) {
-			if (i >= n || s[i] != ')')
-				return false;
-			pp->paren = (int)pp->ngroups - 1;
+			pp->paren = (int)pp->ngroups;
 			i++;
 		}
+		pp->ngroups++;
+		end = i;
 		if (i == n)
 			break;
-		if (phone_sep(s[i])) {
+		if (phone_sep(s[i]) && i + 1 < n &&
+		    (detect_digit(s[i + 1]) || s[i + 1] == '('))
 			i++;
-			if (i == n || phone_sep(s[i]))
-				return false;
-		} else if (!open || !(detect_digit(s[i]) || s[i] == '(')) {
-			return false;
-		}
+		else if (!open || !(detect_digit(s[i]) || s[i] == '('))
+			break;
 	}
-	return pp->ngroups > 0;
+	return end;
 }
 
 static bool
-phone_match(const char *s, size_t n)
+phone_match(const struct phone_parse *pp)
 {
-	struct phone_parse pp;
 	size_t k = 0;
 
-	if (!phone_parse(s, n, &pp))
+	if (pp->ngroups == 0 || pp->digits < 8)
 		return false;
-	if (pp.plus)
-		return pp.g[0][0] != '0' && pp.digits >= 8 && pp.digits <= 15;
-	if (pp.ngroups < 2)
+	if (pp->plus)
+		return pp->g[0][0] != '0' && pp->digits <= 15;
+	if (pp->ngroups < 2)
 		return false;
-	if (pp.glen[0] >= 2 && pp.g[0][0] == '0' && pp.g[0][1] == '0')
-		return pp.digits >= 10 && pp.digits <= 17 &&
-		    (pp.glen[0] > 2 ? pp.g[0][2] : pp.g[1][0]) != '0';
-	if (pp.ngroups == 4 && pp.glen[0] == 1 && pp.g[0][0] == '1')
+	if (pp->glen[0] >= 2 && pp->g[0][0] == '0' && pp->g[0][1] == '0')
+		return pp->digits >= 10 && pp->digits <= 17 &&
+		    (pp->glen[0] > 2 ? pp->g[0][2] : pp->g[1][0]) != '0';
+	if (pp->ngroups == 4 && pp->glen[0] == 1 && pp->g[0][0] == '1')
 		k = 1;
-	if (pp.ngroups - k == 3 && pp.glen[k] == 3 && pp.glen[k + 1] == 3 &&
-	    pp.glen[k + 2] == 4 && pp.g[k][0] >= '2' &&
-	    pp.g[k + 1][0] >= '2' && (pp.paren < 0 || pp.paren == (int)k))
+	if (pp->ngroups - k == 3 && pp->glen[k] == 3 &&
+	    pp->glen[k + 1] == 3 && pp->glen[k + 2] == 4 &&
+	    pp->g[k][0] >= '2' && pp->g[k + 1][0] >= '2' &&
+	    (pp->paren < 0 || pp->paren == (int)k))
 		return true;
-	if (pp.g[0][0] == '0' && pp.glen[0] >= 2 && pp.glen[0] <= 5 &&
-	    pp.digits >= 9 && pp.digits <= 12 && pp.paren <= 0) {
-		for (size_t i = 1; i < pp.ngroups; i++)
-			if (pp.glen[i] < 2 || pp.glen[i] > 8)
+	if (pp->g[0][0] == '0' && pp->glen[0] >= 2 && pp->glen[0] <= 5 &&
+	    pp->digits >= 9 && pp->digits <= 12 && pp->paren <= 0) {
+		for (size_t i = 1; i < pp->ngroups; i++)
+			if (pp->glen[i] < 2 || pp->glen[i] > 8)
 				return false;
 		return true;
 	}
 	return false;
-}
-
-static bool
-phone_check(const char *s, size_t a, size_t b, bool left_ok, bool right_ok)
-{
-	/* trim what cannot start or end a number */
-	while (a < b && (phone_sep(s[a]) || s[a] == ')'))
-		a++;
-	while (b > a && (phone_sep(s[b - 1]) || s[b - 1] == '(' ||
-	    s[b - 1] == '+'))
-		b--;
-	if (b - a < 8)
-		return false;
-	return left_ok && right_ok && phone_match(s + a, b - a);
 }
 
 bool
@@ -203,39 +195,21 @@ detect_find_phone(const char *s, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
-		size_t start, end, a;
-		bool left_ok, right_ok;
+		struct phone_parse pp;
+		size_t start = i, end;
 
 		if (!detect_digit(s[i]) && s[i] != '+' && s[i] != '(') {
 			i++;
 			continue;
 		}
-		start = i;
-		while (i < n && detect_is(s[i], DCL_PHONE))
+		end = phone_scan(s, n, start, &pp);
+		if ((start == 0 || !detect_word(s[start - 1])) &&
+		    (end == n || !detect_word(s[end])) && phone_match(&pp))
+			return true;
+		/* go on after this candidate (and the digits glued to it) */
+		i = MAX(end, start + 1);
+		while (i < n && detect_digit(s[i]))
 			i++;
-		end = i;
-		while (end > start && (phone_sep(s[end - 1]) ||
-		    s[end - 1] == '(' || s[end - 1] == '+'))
-			end--;
-		if (end - start < 8)
-			continue;
-		left_ok = start == 0 || !detect_word(s[start - 1]);
-		right_ok = end == n || !detect_word(s[end]);
-		a = start;
-		for (size_t j = start; j <= end; j++) {
-			bool hard = j == end || (j + 1 < end &&
-			    phone_sep(s[j]) && phone_sep(s[j + 1])) ||
-			    (j > a && s[j] == '+');
-
-			if (!hard)
-				continue;
-			if (phone_check(s, a, j, a == start ? left_ok : true,
-			    j == end ? right_ok : true))
-				return true;
-			while (j < end && phone_sep(s[j]))
-				j++;
-			a = j;
-		}
 	}
 	return false;
 }
@@ -340,32 +314,37 @@ detect_find_card(const char *s, size_t n)
 bool
 detect_find_iban(const char *s, size_t n)
 {
-	for (size_t i = 0; i + 4 < n; i++) {
+	size_t i = 0;
+
+	/* only where a word starts */
+	while (i < n && !detect_word(s[i]))
+		i++;
+	while (i + 4 < n) {
 		char v[34];
 		size_t want, k = 0, j = i;
 
-		if (!detect_is(s[i], DCL_ALPHA) ||
-		    !detect_is(s[i + 1], DCL_ALPHA) ||
-		    !detect_digit(s[i + 2]) || !detect_digit(s[i + 3]))
-			continue;
-		if (i > 0 && detect_word(s[i - 1]))
-			continue;
-		want = detect_iban_length(s[i], s[i + 1]);
-		if (want == 0)
-			continue;
-		while (k < want && j < n) {
-			if (detect_alnum(s[j])) {
-				v[k++] = s[j++];
-			} else if (s[j] == ' ' && k % 4 == 0 && j + 1 < n &&
-			    detect_alnum(s[j + 1])) {
-				j++;
-			} else {
-				break;
+		if (detect_is(s[i], DCL_ALPHA) &&
+		    detect_is(s[i + 1], DCL_ALPHA) &&
+		    detect_digit(s[i + 2]) && detect_digit(s[i + 3]) &&
+		    (want = detect_iban_length(s[i], s[i + 1])) != 0) {
+			while (k < want && j < n) {
+				if (detect_alnum(s[j])) {
+					v[k++] = s[j++];
+				} else if (s[j] == ' ' && k % 4 == 0 &&
+				    j + 1 < n && detect_alnum(s[j + 1])) {
+					j++;
+				} else {
+					break;
+				}
 			}
+			if (k == want && (j == n || !detect_word(s[j])) &&
+			    iban_valid(v, k))
+				return true;
 		}
-		if (k == want && (j == n || !detect_word(s[j])) &&
-		    iban_valid(v, k))
-			return true;
+		while (i < n && detect_word(s[i]))
+			i++;
+		while (i < n && !detect_word(s[i]))
+			i++;
 	}
 	return false;
 }

@@ -68,7 +68,6 @@ struct reader {
 	size_t rec_start;
 	size_t fld_start;
 	size_t wr;     /* write cursor for unescaped quoted fields */
-	size_t nl_pos; /* next '\n' at or after pos, or SIZE_MAX */
 	size_t nfields_seen;
 	bool rec_bad;
 	bool header_done;

@@ -96,7 +96,6 @@ reader_new(const struct reader_options *opt, struct reader **ret)
 		r->max_columns = UINT32_MAX - 1;
 	r->chunk = READER_CHUNK_DEFAULT;
 	r->line = 1;
-	r->nl_pos = SIZE_MAX;
 	r->text = BUF_INIT(0);
 	r->keypath = BUF_INIT(4096);
 	r->sha = sha256_stream_new();
@@ -396,8 +395,6 @@ reader_inflate(struct reader *r, size_t room)
 static void
 reader_shift(size_t *off, size_t keep)
 {
-	if (*off == SIZE_MAX)
-		return;
 	*off = *off >= keep ? *off - keep : 0;
 }
 
@@ -425,9 +422,6 @@ reader_fill(struct reader *r, size_t keep)
 		reader_shift(&r->rec_start, keep);
 		reader_shift(&r->fld_start, keep);
 		reader_shift(&r->wr, keep);
-		if (r->nl_pos != SIZE_MAX && r->nl_pos < keep)
-			r->nl_pos = SIZE_MAX;
-		reader_shift(&r->nl_pos, keep);
 	}
 	if (r->win_cap - r->win_len < r->chunk) {
 		size_t cap = r->win_cap ? r->win_cap : r->chunk * 2;

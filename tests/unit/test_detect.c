@@ -347,6 +347,37 @@ t_date_of_birth(void **state)
 	assert_false(hit(DETECT_DATE_OF_BIRTH, "1990-05-17", false));
 }
 
+/* The pre-filter counts digits sixteen bytes at a time with overlapping
+ * tails: an SSN has exactly the nine digits the filter asks for, so any
+ * miscount at any length or offset loses it. */
+static void
+t_prefilter_lengths(void **state)
+{
+	static const enum detector_kind kinds[] = { DETECT_US_SSN,
+		DETECT_CREDIT_CARD, DETECT_PHONE };
+	_cleanup_(detector_set_freep) struct detector_set *s = NULL;
+	char err[128], v[128];
+
+	assert_int_equal(detector_set_new(kinds, 3, NULL, 0, &s, err,
+	    sizeof(err)), 0);
+	for (size_t pre = 0; pre < 40; pre++)
+		for (size_t post = 0; post < 40; post++) {
+			int n = snprintf(v, sizeof(v), "%.*s123-45-6789%.*s",
+			    (int)pre, "xxxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxxxxxxx",
+			    (int)post, " yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+
+			if (pre > 0)
+				v[pre - 1] = ' ';
+			assert_int_equal(detector_set_scan(s, NULL, v,
+			    (size_t)n, false), 1);
+			n = snprintf(v, sizeof(v), "%.*s4111111111111111%.*s",
+			    (int)pre, "                                        ",
+			    (int)post, "                                        ");
+			assert_int_equal(detector_set_scan(s, NULL, v,
+			    (size_t)n, false), 2);
+		}
+}
+
 static void
 t_names(void **state)
 {
@@ -555,6 +586,7 @@ main(void)
 		cmocka_unit_test(t_ipv4),
 		cmocka_unit_test(t_ipv6),
 		cmocka_unit_test(t_date_of_birth),
+		cmocka_unit_test(t_prefilter_lengths),
 		cmocka_unit_test(t_names),
 		cmocka_unit_test(t_set),
 		cmocka_unit_test(t_custom),
