@@ -20,6 +20,7 @@ EXTRA_DIST += tests/lint.sh
 integration_tests = \
 	tests/integration/test_daemon.py \
 	tests/integration/test_ledger.py \
+	tests/integration/test_check.py \
 	tests/integration/test_systemd.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/integration/harness.py $(integration_tests)

@@ -1,0 +1,356 @@
+"""The pre-training check end to end: decisions, receipts, idempotence,
+blocking for consent, PII and budgets, settlement, expiry, the budget race,
+policy reloads and metrics."""
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+from harness import CONSENTCTL, CONSENTD, SRCDIR, Daemon, assert_eq, run_tests
+
+BUDGET_ONLY_POLICY = """\
+name: budget-only
+mode: enforce
+match: { purposes: [train_ai_system] }
+rules:
+  - name: budget
+    dp_budget: { epsilon: 10, delta: 1e-6, scope: group shared, accountant: rdp }
+"""
+
+
+def make_scenario(policies=("gdpr-training-baseline.yaml",), extra_policy=None,
+                  config=None):
+    d = Daemon(config=config)
+    pol = os.path.join(d.tmp, "policies")
+    os.makedirs(pol)
+    for p in policies:
+        shutil.copy(os.path.join(SRCDIR, "policies", p), pol)
+    if extra_policy:
+        with open(os.path.join(pol, "extra.yaml"), "w") as f:
+            f.write(extra_policy)
+    data = os.path.join(d.tmp, "data")
+    subprocess.run([os.path.join(SRCDIR, "contrib/demo/make-data.sh"), data],
+                   check=True)
+    d.args += ["--policies", pol]
+    d.data = data
+    d.policies = pol
+    return d
+
+
+def job(d, job_id, dataset="reviews.yaml", privacy=None, **extra):
+    j = {"job": job_id, "purpose": "train_ai_system",
+         "datasets": [os.path.join(d.data, dataset)],
+         "privacy": privacy or {"mechanism": "dp-sgd", "noise_multiplier": 1.1,
+                                "sample_rate": 0.01, "steps": 1000,
+                                "delta": 1e-6}}
+    j.update(extra)
+    return j
+
+
+def check(d, j):
+    status, body = d.request("POST", "/v1/check", body=j)
+    assert_eq(status, 200, body)
+    return body
+
+
+def leaf_hash(data):
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def root_from_inclusion(h, index, size, proof):
+    fn, sn, r = index, size - 1, h
+    for p in proof:
+        if fn & 1 or fn == sn:
+            r = hashlib.sha256(b"\x01" + p + r).digest()
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = hashlib.sha256(b"\x01" + r + p).digest()
+        fn >>= 1
+        sn >>= 1
+    assert_eq(sn, 0)
+    return r
+
+
+def verify_receipt(resp):
+    rc = resp["receipt"]
+    entry = base64.b64decode(resp["entry"]["leaf"])
+    assert_eq(base64.b64decode(rc["leaf_hash"]), leaf_hash(entry))
+    note = rc["checkpoint"].split("\n")
+    assert_eq(int(note[1]), rc["size"])
+    root = base64.b64decode(note[2])
+    proof = [base64.b64decode(p) for p in rc["proof"]]
+    assert_eq(root_from_inclusion(leaf_hash(entry), rc["index"], rc["size"],
+                                  proof), root)
+
+
+def test_allow_receipt_idempotent_and_cli():
+    d = make_scenario().start()
+    try:
+        d.ctl("consent", "import", os.path.join(d.data, "consents.csv"), check=0)
+        r1 = check(d, job(d, "j-1"))
+        assert_eq(r1["decision"], "allow", r1.get("reason"))
+        verify_receipt(r1)
+        assert_eq(r1["entry"]["kind"], "decision")
+        e = r1["entry"]["entry"]
+        assert_eq(e["consent_snapshot"], 21)  # policy entry + 20 consents
+        assert e["datasets"][0]["fingerprint"], e["datasets"]
+        assert_eq(len(e["policies"]), 1)
+        pol_entry = e["policies"][0]["entry"]
+        _, ents = d.request("GET", "/v1/entries?start=%d&end=%d" % (pol_entry, pol_entry + 1))
+        pol = ents["entries"][0]
+        assert_eq(pol["kind"], "policy")
+        text = open(os.path.join(d.policies, "gdpr-training-baseline.yaml")).read()
+        assert_eq(pol["entry"]["text"], text)
+        assert_eq(pol["entry"]["sha256"], hashlib.sha256(text.encode()).hexdigest())
+        assert_eq(e["lineage"]["subjects"], 20)
+        # No personal data in the decision entry.
+        raw = base64.b64decode(r1["entry"]["leaf"])
+        assert b"u-0001" not in raw
+        # Idempotent: the same entry comes back, nothing new is recorded.
+        size_before = d.request("GET", "/v1/entries?start=0&end=0")[1]["size"]
+        r2 = check(d, job(d, "j-1"))
+        assert_eq(r2["idempotent"], True)
+        assert_eq(r2["entry"]["index"], r1["entry"]["index"])
+        verify_receipt(r2)
+        assert_eq(d.request("GET", "/v1/entries?start=0&end=0")[1]["size"], size_before)
+        # recheck evaluates again and releases the old reservation first.
+        r3 = check(d, job(d, "j-1", recheck=True))
+        assert r3["entry"]["index"] > r1["entry"]["index"]
+        _, b = d.request("GET", "/v1/budgets/dataset:reviews")
+        assert_eq(len(b["budgets"][0]["reservations"]), 1)
+        # The CLI: YAML job file, relative dataset paths, exit codes.
+        p = d.ctl("check", os.path.join(d.data, "job-train.yaml"))
+        assert_eq(p.returncode, 0, p.stdout + p.stderr)
+        assert "sentiment-ft-0001: allow" in p.stdout, p.stdout
+        assert "pass           consented" in p.stdout, p.stdout
+        p = d.ctl("check", os.path.join(d.data, "job-pii.yaml"))
+        assert_eq(p.returncode, 1, p.stdout)
+        assert "fail           no-raw-pii" in p.stdout, p.stdout
+        p = d.ctl("--json", "check", os.path.join(d.data, "job-pii.yaml"))
+        assert_eq(json.loads(p.stdout)["decision"], "deny")
+        bad = os.path.join(d.tmp, "bad.yaml")
+        with open(bad, "w") as f:
+            f.write("job: x\npurpose: train_ai_system\n")
+        assert_eq(d.ctl("check", bad).returncode, 2)
+        with open(bad, "w") as f:
+            f.write("job: [unclosed\n")
+        assert_eq(d.ctl("check", bad).returncode, 2)
+        assert_eq(d.ctl("check", bad + ".missing").returncode, 2)
+        p = subprocess.run([CONSENTCTL, "--socket", "/nonexistent.sock", "check",
+                            os.path.join(d.data, "job-train.yaml")],
+                           capture_output=True, text=True)
+        assert_eq(p.returncode, 3)
+    finally:
+        d.cleanup()
+
+
+def test_blocked_for_consent_and_unreadable_data():
+    d = make_scenario().start()
+    try:
+        d.ctl("consent", "import", os.path.join(d.data, "consents.csv"), check=0)
+        d.ctl("consent", "revoke", "u-0003", "train_ai_system", check=0)
+        r = check(d, job(d, "j-consent"))
+        assert_eq(r["decision"], "deny")
+        assert "consented" in r["reason"], r["reason"]
+        # A dataset that cannot be read is an error, never allow.
+        os.remove(os.path.join(d.data, "reviews.csv"))
+        r = check(d, job(d, "j-missing"))
+        assert r["decision"] in ("error", "deny"), r
+        assert r["decision"] != "allow"
+        # An error decision is not sticky: the same job id is evaluated
+        # again once the data is back.
+        r = check(d, job(d, "j-manifest", dataset="nope.yaml"))
+        assert_eq(r["decision"], "error")
+        status, e = d.request("POST", "/v1/check", body={"job": "x"})
+        assert_eq(status, 400)
+        assert_eq(e["error"]["code"], "invalid_argument")
+        status, e = d.request("POST", "/v1/check", body=job(d, "bad id!"))
+        assert_eq(status, 400)
+    finally:
+        d.cleanup()
+
+
+def test_budget_settle_and_expiry():
+    d = make_scenario(config="budgets:\n  reservation_ttl: 1s\n").start()
+    try:
+        d.ctl("consent", "import", os.path.join(d.data, "consents.csv"), check=0)
+        r = check(d, job(d, "j-a"))
+        assert_eq(r["decision"], "allow")
+        b = r["budgets"][0]
+        assert_eq(b["budget"], "dataset:reviews")
+        assert b["job_epsilon"] > 1.9 and b["job_epsilon"] < 2.1, b
+        # The reservation expires and is released by the daemon.
+        deadline = time.time() + 10
+        while True:
+            _, bs = d.request("GET", "/v1/budgets/dataset:reviews")
+            if not bs["budgets"][0]["reservations"]:
+                break
+            assert time.time() < deadline, bs
+            time.sleep(0.2)
+        assert_eq(bs["budgets"][0]["committed_epsilon"], 0.0)
+        kinds = [e["kind"] for e in d.request("GET", "/v1/entries")[1]["entries"]]
+        assert "budget_release" in kinds, kinds
+        p = d.ctl("job", "finish", "j-a", "--steps", "10")
+        assert_eq(p.returncode, 1, p.stdout + p.stderr)  # nothing to settle
+    finally:
+        d.cleanup()
+    d = make_scenario().start()
+    try:
+        d.ctl("consent", "import", os.path.join(d.data, "consents.csv"), check=0)
+        r = check(d, job(d, "j-b"))
+        assert_eq(r["decision"], "allow")
+        full = r["budgets"][0]["job_epsilon"]
+        assert_eq(d.ctl("job", "finish", "j-b", "--steps", "5000").returncode, 2)
+        p = d.ctl("--json", "job", "finish", "j-b", "--steps", "400", check=0)
+        settled = json.loads(p.stdout)["settled"][0]
+        assert settled["job_epsilon"] < full, (settled, full)
+        _, bs = d.request("GET", "/v1/budgets/dataset:reviews")
+        b = bs["budgets"][0]
+        assert_eq(b["reservations"], [])
+        assert abs(b["spent_epsilon"] - settled["job_epsilon"]) < 1e-9, b
+        assert_eq(d.ctl("job", "finish", "j-b").returncode, 1)
+        assert_eq(d.ctl("job", "finish", "nobody").returncode, 2)
+        p = d.ctl("budget", "show", check=0)
+        assert "dataset:reviews" in p.stdout and "settle" in p.stdout, p.stdout
+        # Exhaustion: a charge the rest of the budget cannot pay is denied,
+        # and denied checks charge nothing.
+        big = job(d, "j-big", privacy={"mechanism": "epsilon-delta",
+                                       "epsilon": 7, "delta": 1e-7})
+        r = check(d, big)
+        assert_eq(r["decision"], "deny")
+        assert "overspent" in r["reason"], r["reason"]
+        _, bs2 = d.request("GET", "/v1/budgets/dataset:reviews")
+        assert_eq(bs2["budgets"][0]["committed_epsilon"], b["committed_epsilon"])
+        # A job without DP where a budget applies is denied.
+        r = check(d, job(d, "j-nodp", privacy={"mechanism": "none"}))
+        assert_eq(r["decision"], "deny")
+        # Offline: budgets recomputed from the ledger alone.
+        d.stop()
+        p = subprocess.run([CONSENTCTL, "budget", "verify", "--db",
+                            os.path.join(d.state, "ledger.db")],
+                           capture_output=True, text=True)
+        assert_eq(p.returncode, 0, p.stdout + p.stderr)
+        assert "dataset:reviews: spent epsilon" in p.stdout, p.stdout
+        # Understating a charge in the derived table is caught.
+        import sqlite3
+        db = sqlite3.connect(os.path.join(d.state, "ledger.db"))
+        db.execute("UPDATE budgets SET state = replace(state, 'charges', 'chargez')")
+        row = db.execute("SELECT state FROM budgets").fetchone()[0]
+        st = json.loads(row)
+        st["spent"] = st["reserved"]
+        db.execute("UPDATE budgets SET state = ?", (json.dumps(st),))
+        db.commit()
+        db.close()
+        p = subprocess.run([CONSENTCTL, "budget", "verify", "--db",
+                            os.path.join(d.state, "ledger.db")],
+                           capture_output=True, text=True)
+        assert_eq(p.returncode, 1, p.stdout)
+    finally:
+        d.cleanup()
+
+
+def test_budget_race_exactly_ten():
+    """64 concurrent checks against a budget that fits exactly 10 jobs."""
+    for run in range(int(os.environ.get("RACE_RUNS", "3"))):
+        d = make_scenario(policies=(), extra_policy=BUDGET_ONLY_POLICY).start()
+        try:
+            results = []
+            lock = threading.Lock()
+
+            def one(i):
+                j = job(d, "race-%d-%d" % (run, i),
+                        privacy={"mechanism": "epsilon-delta", "epsilon": 1,
+                                 "delta": 0})
+                status, body = d.request("POST", "/v1/check", body=j)
+                with lock:
+                    results.append((status, body.get("decision")))
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(64)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert all(s == 200 for s, _ in results), results
+            allowed = sum(1 for _, dec in results if dec == "allow")
+            assert_eq(allowed, 10, "run %d" % run)
+            _, bs = d.request("GET", "/v1/budgets/group:shared")
+            assert_eq(bs["budgets"][0]["committed_epsilon"], 10.0)
+        finally:
+            d.cleanup()
+
+
+def test_policy_reload_and_check_mode():
+    d = make_scenario()
+    try:
+        p = subprocess.run(d.command() + ["-n"], capture_output=True, text=True)
+        assert_eq(p.returncode, 0, p.stderr)
+        assert "1 policies ok" in p.stdout, p.stdout
+        d.start()
+        d.ctl("consent", "import", os.path.join(d.data, "consents.csv"), check=0)
+        assert_eq(check(d, job(d, "r-1"))["decision"], "allow")
+        # A broken policy: -n says where; a reload keeps the old policies.
+        broken = os.path.join(d.policies, "broken.yaml")
+        with open(broken, "w") as f:
+            f.write("name: broken\nmode: sometimes\nrules:\n  - name: x\n    pii: { detect: [dna] }\n")
+        p = subprocess.run(d.command() + ["-n"], capture_output=True, text=True)
+        assert_eq(p.returncode, 1)
+        assert broken + ":2:7:" in p.stderr, p.stderr
+        assert broken + ":5:" in p.stderr, p.stderr
+        d.kill(signal.SIGHUP)
+        deadline = time.time() + 10
+        while "keeping the previous configuration and policies" not in d.logs():
+            assert time.time() < deadline, d.logs()
+            time.sleep(0.05)
+        assert_eq(check(d, job(d, "r-2"))["decision"], "allow")
+        # A good new version is recorded once and used from then on.
+        os.remove(broken)
+        src = os.path.join(d.policies, "gdpr-training-baseline.yaml")
+        text = open(src).read().replace('version: "1"', 'version: "2"')
+        with open(src, "w") as f:
+            f.write(text)
+        d.kill(signal.SIGHUP)
+        while d.logs().count("policies active") < 2:
+            assert time.time() < deadline, d.logs()
+            time.sleep(0.05)
+        r = check(d, job(d, "r-3"))
+        assert_eq(r["entry"]["entry"]["policies"][0]["sha256"],
+                  hashlib.sha256(text.encode()).hexdigest())
+        kinds = [e["kind"] for e in d.request("GET", "/v1/entries")[1]["entries"]]
+        assert_eq(kinds.count("policy"), 2)
+    finally:
+        d.cleanup()
+
+
+def test_metrics():
+    d = make_scenario().start()
+    try:
+        d.ctl("consent", "import", os.path.join(d.data, "consents.csv"), check=0)
+        check(d, job(d, "m-1"))
+        check(d, job(d, "m-2", dataset="reviews-email.yaml"))
+        status, text = d.request("GET", "/metrics")
+        assert_eq(status, 200)
+        text = text.decode() if isinstance(text, bytes) else json.dumps(text)
+        assert 'consentd_checks_total{decision="allow"} 1' in text, text
+        assert 'consentd_checks_total{decision="deny"} 1' in text, text
+        assert "consentd_check_duration_seconds_count 2" in text, text
+        assert 'consentd_budget_epsilon_remaining{budget="dataset:reviews"}' in text
+        assert "consentd_ledger_entries" in text
+    finally:
+        d.cleanup()
+
+
+run_tests([
+    test_allow_receipt_idempotent_and_cli,
+    test_blocked_for_consent_and_unreadable_data,
+    test_budget_settle_and_expiry,
+    test_budget_race_exactly_ten,
+    test_policy_reload_and_check_mode,
+    test_metrics,
+])
