@@ -550,3 +550,139 @@ cmd_budget(struct cli_ctx *ctx, int argc, char **argv)
 	return cli_dispatch(ctx, argc, argv, subs, ELEMENTSOF(subs),
 	    "Differential-privacy budgets.");
 }
+
+static void
+print_jobs(const json_t *jobs, const char *indent)
+{
+	size_t i;
+	json_t *j;
+
+	json_array_foreach(jobs, i, j) {
+		const json_t *m = json_object_get(j, "model");
+		printf("%sjob %s (decision entry %lld, %s)%s%s%s%s\n", indent,
+		    json_string_value(json_object_get(j, "job")),
+		    (long long)json_integer_value(json_object_get(j,
+			"decision_index")),
+		    json_string_value(json_object_get(j, "decided")),
+		    m ? ", model " : "",
+		    m ? json_string_value(json_object_get(m, "name")) : "",
+		    m && json_object_get(m, "version") ? " " : "",
+		    m ? json_string_value(json_object_get(m, "version")) ?
+			    json_string_value(json_object_get(m, "version")) :
+			    "" :
+			"");
+	}
+}
+
+int
+cmd_lineage(struct cli_ctx *ctx, int argc, char **argv)
+{
+	_cleanup_free_ char *path = NULL, *esc = NULL;
+	json_t *resp = NULL;
+	long status;
+	int r;
+
+	if (cli_wants_help(argc, argv)) {
+		printf("Usage: consentctl lineage SUBJECT\n\n"
+		       "Lists the allowed training jobs (and their models) whose data\n"
+		       "included SUBJECT. Exit 0 when there are some, 1 when none.\n");
+		return EXIT_OK;
+	}
+	if (argc != 2)
+		return cli_usage_error("lineage: expected one SUBJECT");
+	esc = cli_escape_path(argv[1]);
+	if (!esc || asprintf(&path, "/v1/lineage/%s", esc) < 0)
+		return EXIT_UNAVAILABLE;
+	r = cli_request(ctx, "GET", path, NULL, &status, &resp);
+	if (r < 0)
+		return EXIT_UNAVAILABLE;
+	if (status == 404) {
+		printf("no such subject (never recorded, or erased)\n");
+		json_decref(resp);
+		return EXIT_NEGATIVE;
+	}
+	if (status != 200) {
+		r = cli_report_error(ctx, status, resp);
+		json_decref(resp);
+		return r;
+	}
+	if (ctx->json)
+		cli_print_json(resp);
+	else if (json_array_size(json_object_get(resp, "jobs")) == 0)
+		printf("no job used this subject's data\n");
+	else
+		print_jobs(json_object_get(resp, "jobs"), "");
+	r = json_array_size(json_object_get(resp, "jobs")) ? EXIT_OK :
+							      EXIT_NEGATIVE;
+	json_decref(resp);
+	return r;
+}
+
+int
+cmd_impact(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	_cleanup_free_ char *path = NULL, *esc = NULL;
+	const char *since = NULL;
+	json_t *resp = NULL, *ev;
+	usec_t t;
+	size_t i;
+	int c, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			printf("Usage: consentctl impact [--since TIME]\n\n"
+			       "Lists every consent revocation and erasure (since TIME) that\n"
+			       "affects jobs which had already used the subject's data, with\n"
+			       "those jobs and their models: what to retrain or withdraw.\n"
+			       "Exit 0 when something is affected, 1 when nothing is.\n");
+			return EXIT_OK;
+		case 's':
+			since = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("impact: unexpected argument '%s'",
+		    argv[optind]);
+	if (since && time_parse_rfc3339(since, &t) < 0)
+		return cli_usage_error("--since: '%s' is not an RFC 3339 time",
+		    since);
+	esc = since ? cli_escape_path(since) : NULL;
+	if (asprintf(&path, "/v1/impact%s%s", esc ? "?since=" : "",
+		esc ? esc : "") < 0)
+		return EXIT_UNAVAILABLE;
+	r = cli_call(ctx, "GET", path, NULL, &resp);
+	if (r != EXIT_OK)
+		return r;
+	if (ctx->json)
+		cli_print_json(resp);
+	else
+		json_array_foreach(json_object_get(resp, "events"), i, ev) {
+			printf("entry %lld: %s of subject token %s%s%s at %s affects:\n",
+			    (long long)json_integer_value(json_object_get(ev,
+				"index")),
+			    json_string_value(json_object_get(ev, "event")),
+			    json_string_value(json_object_get(ev, "subject")),
+			    json_object_get(ev, "purpose") ? " for " : "",
+			    json_object_get(ev, "purpose") ?
+				json_string_value(json_object_get(ev, "purpose")) :
+				"",
+			    json_string_value(json_object_get(ev, "recorded")));
+			print_jobs(json_object_get(ev, "jobs"), "  ");
+		}
+	if (!ctx->json && json_array_size(json_object_get(resp, "events")) == 0)
+		printf("no revocation or erasure affects a job\n");
+	r = json_array_size(json_object_get(resp, "events")) ? EXIT_OK :
+								EXIT_NEGATIVE;
+	json_decref(resp);
+	return r;
+}

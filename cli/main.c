@@ -19,6 +19,8 @@ static const struct command commands[] = {
 	{ "check", cmd_check, false, "ask whether a training job may run" },
 	{ "job", cmd_job, false, "settle a job's privacy cost after training" },
 	{ "budget", cmd_budget, false, "differential-privacy budgets" },
+	{ "lineage", cmd_lineage, false, "which jobs used a subject's data" },
+	{ "impact", cmd_impact, false, "jobs affected by revocations and erasures" },
 	{ "consent", cmd_consent, false, "record and query consents" },
 	{ "subject", cmd_subject, false, "erase a data subject" },
 	{ "ledger", cmd_ledger, false, "keys, checkpoints, proofs, receipts, export, verify" },

@@ -207,6 +207,12 @@ void route_job_finish(struct daemon *d, struct evhttp_request *req,
 void route_budgets(struct daemon *d, struct evhttp_request *req,
     const char *rest);
 
+/* lineage.c: which jobs used whose data. */
+void route_lineage(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+void route_impact(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+
 /* metrics.c: Prometheus metrics. */
 void metrics_check_done(struct daemon *d, const char *decision, usec_t took);
 void route_metrics(struct daemon *d, struct evhttp_request *req,

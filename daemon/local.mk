@@ -13,7 +13,8 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/workers.c \
 	daemon/check.c \
 	daemon/budget.c \
-	daemon/metrics.c
+	daemon/metrics.c \
+	daemon/lineage.c
 
 sbin_PROGRAMS += consentd
 consentd_SOURCES = daemon/main.c

@@ -58,6 +58,8 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_POST, "/v1/jobs/finish", false, route_job_finish },
 	{ EVHTTP_REQ_GET, "/v1/budgets", true, route_budgets },
 	{ EVHTTP_REQ_GET, "/metrics", false, route_metrics },
+	{ EVHTTP_REQ_GET, "/v1/lineage/", true, route_lineage },
+	{ EVHTTP_REQ_GET, "/v1/impact", false, route_impact },
 };
 
 void

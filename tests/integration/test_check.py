@@ -346,7 +346,46 @@ def test_metrics():
         d.cleanup()
 
 
+def test_lineage_and_impact():
+    d = make_scenario().start()
+    try:
+        d.ctl("consent", "import", os.path.join(d.data, "consents.csv"), check=0)
+        assert_eq(d.ctl("impact").returncode, 1)
+        r = check(d, job(d, "lin-1", model={"name": "sentiment", "version": "3"}))
+        assert_eq(r["decision"], "allow")
+        p = d.ctl("--json", "lineage", "u-0001", check=0)
+        jobs = json.loads(p.stdout)["jobs"]
+        assert_eq([j["job"] for j in jobs], ["lin-1"])
+        assert_eq(jobs[0]["model"], {"name": "sentiment", "version": "3"})
+        # A subject not in the data, and a denied job, leave no lineage.
+        d.ctl("consent", "grant", "outsider", "train_ai_system", check=0)
+        assert_eq(d.ctl("lineage", "outsider").returncode, 1)
+        check(d, job(d, "lin-2", dataset="reviews-email.yaml"))
+        p = d.ctl("--json", "lineage", "u-0004", check=0)
+        assert_eq([j["job"] for j in json.loads(p.stdout)["jobs"]], ["lin-1"])
+        # A revocation and an erasure after the job: both affect it.
+        d.ctl("consent", "revoke", "u-0002", "train_ai_system", check=0)
+        d.ctl("subject", "erase", "u-0003", check=0)
+        p = d.ctl("--json", "impact", check=0)
+        events = json.loads(p.stdout)["events"]
+        assert_eq(sorted(e["event"] for e in events), ["erasure", "revoke"])
+        for e in events:
+            assert_eq([j["job"] for j in e["jobs"]], ["lin-1"])
+        p = d.ctl("impact", "--since", "2999-01-01T00:00:00Z")
+        assert_eq(p.returncode, 1)
+        assert_eq(d.ctl("impact", "--since", "yesterday").returncode, 2)
+        # The erased subject can no longer be looked up.
+        assert_eq(d.ctl("lineage", "u-0003").returncode, 1)
+        # The lineage set's digest is in the decision entry.
+        e = r["entry"]["entry"]["lineage"]
+        assert_eq(e["subjects"], 20)
+        assert_eq(len(e["sha256"]), 64)
+    finally:
+        d.cleanup()
+
+
 run_tests([
+    test_lineage_and_impact,
     test_allow_receipt_idempotent_and_cli,
     test_blocked_for_consent_and_unreadable_data,
     test_budget_settle_and_expiry,
