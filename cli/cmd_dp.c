@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "consentctl.h"
-#include "dp.h"
+#include "json.h"
+#include "dp/dp.h"
 
 static const char dp_usage[] =
 	"Usage: consentctl [--json] dp COMMAND [OPTIONS]\n"
