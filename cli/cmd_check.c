@@ -686,3 +686,60 @@ cmd_impact(struct cli_ctx *ctx, int argc, char **argv)
 	json_decref(resp);
 	return r;
 }
+
+int
+cmd_replay(struct cli_ctx *ctx, int argc, char **argv)
+{
+	json_t *body, *resp = NULL, *dif;
+	uint64_t index;
+	size_t i;
+	int r;
+
+	if (cli_wants_help(argc, argv)) {
+		printf("Usage: consentctl replay INDEX\n\n"
+		       "Re-evaluates the decision recorded as ledger entry INDEX with the\n"
+		       "exact policy texts it used (from the ledger), the consent state as\n"
+		       "of its snapshot, and the data as it is now, and says whether it\n"
+		       "reproduces: the same outcome for every rule and the same data\n"
+		       "fingerprints. Exit 0 reproduces, 1 differs.\n");
+		return EXIT_OK;
+	}
+	if (argc != 2 || cli_parse_uint64(argv[1], "INDEX", &index) < 0)
+		return cli_usage_error("replay: expected INDEX");
+	body = json_pack("{s:I}", "index", (json_int_t)index);
+	r = cli_call(ctx, "POST", "/v1/replay", body, &resp);
+	json_decref(body);
+	if (r != EXIT_OK)
+		return r;
+	if (ctx->json)
+		cli_print_json(resp);
+	else {
+		bool same = json_is_true(json_object_get(resp, "reproduces"));
+		printf("entry %llu: recorded %s; replayed evaluation %s: %s\n",
+		    (unsigned long long)index,
+		    json_string_value(json_object_get(resp, "recorded_decision")),
+		    json_string_value(json_object_get(resp,
+			"replayed_evaluation")),
+		    same ? "reproduces" : "DIFFERS");
+		json_array_foreach(json_object_get(resp, "differences"), i, dif)
+			printf("  %s: %s%s%s%s%s%s\n",
+			    json_string_value(json_object_get(dif, "what")),
+			    json_string_value(json_object_get(dif, "dataset")) ?
+				json_string_value(json_object_get(dif, "dataset")) :
+				"",
+			    json_object_get(dif, "rule") ? " rule " : "",
+			    json_object_get(dif, "rule") ?
+				json_string_value(json_object_get(dif, "rule")) :
+				"",
+			    json_object_get(dif, "recorded") ? " was " : "",
+			    json_object_get(dif, "recorded") ?
+				json_string_value(json_object_get(dif, "recorded")) :
+				"",
+			    json_object_get(dif, "replayed") ? ", now differs" :
+							       "");
+	}
+	r = json_is_true(json_object_get(resp, "reproduces")) ? EXIT_OK :
+								EXIT_NEGATIVE;
+	json_decref(resp);
+	return r;
+}

@@ -59,6 +59,7 @@ int cmd_job(struct cli_ctx *ctx, int argc, char **argv);      /* cmd_check.c */
 int cmd_budget(struct cli_ctx *ctx, int argc, char **argv);   /* cmd_check.c */
 int cmd_lineage(struct cli_ctx *ctx, int argc, char **argv);  /* cmd_check.c */
 int cmd_impact(struct cli_ctx *ctx, int argc, char **argv);   /* cmd_check.c */
+int cmd_replay(struct cli_ctx *ctx, int argc, char **argv);   /* cmd_check.c */
 
 /* A subcommand table entry, for command groups. */
 struct cli_subcommand {

@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "budget", cmd_budget, false, "differential-privacy budgets" },
 	{ "lineage", cmd_lineage, false, "which jobs used a subject's data" },
 	{ "impact", cmd_impact, false, "jobs affected by revocations and erasures" },
+	{ "replay", cmd_replay, false, "re-evaluate a recorded decision" },
 	{ "consent", cmd_consent, false, "record and query consents" },
 	{ "subject", cmd_subject, false, "erase a data subject" },
 	{ "ledger", cmd_ledger, false, "keys, checkpoints, proofs, receipts, export, verify" },

@@ -213,6 +213,10 @@ void route_lineage(struct daemon *d, struct evhttp_request *req,
 void route_impact(struct daemon *d, struct evhttp_request *req,
     const char *rest);
 
+/* replay.c: re-evaluation of a recorded decision. */
+void route_replay(struct daemon *d, struct evhttp_request *req,
+    const char *rest);
+
 /* metrics.c: Prometheus metrics. */
 void metrics_check_done(struct daemon *d, const char *decision, usec_t took);
 void route_metrics(struct daemon *d, struct evhttp_request *req,

@@ -14,7 +14,8 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/check.c \
 	daemon/budget.c \
 	daemon/metrics.c \
-	daemon/lineage.c
+	daemon/lineage.c \
+	daemon/replay.c
 
 sbin_PROGRAMS += consentd
 consentd_SOURCES = daemon/main.c

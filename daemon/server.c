@@ -60,6 +60,7 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/metrics", false, route_metrics },
 	{ EVHTTP_REQ_GET, "/v1/lineage/", true, route_lineage },
 	{ EVHTTP_REQ_GET, "/v1/impact", false, route_impact },
+	{ EVHTTP_REQ_POST, "/v1/replay", false, route_replay },
 };
 
 void

@@ -363,12 +363,29 @@ def test_lineage_and_impact():
         check(d, job(d, "lin-2", dataset="reviews-email.yaml"))
         p = d.ctl("--json", "lineage", "u-0004", check=0)
         assert_eq([j["job"] for j in json.loads(p.stdout)["jobs"]], ["lin-1"])
+        # Replay: the recorded decision reproduces... until the data changes
+        # (a revocation after the decision does not change it: the
+        # snapshot is the decision's). An erased subject cannot be linked
+        # any more, so decisions over its data no longer replay.
+        d.ctl("consent", "revoke", "u-0005", "train_ai_system", check=0)
+        idx = r["entry"]["index"]
+        p = d.ctl("--json", "replay", str(idx), check=0)
+        rep = json.loads(p.stdout)
+        assert_eq(rep["reproduces"], True, rep["differences"])
+        with open(os.path.join(d.data, "reviews.csv"), "a") as f:
+            f.write("u-0020,102,40-49,one more,2026-01-01T00:00:00Z,1\n")
+        p = d.ctl("--json", "replay", str(idx))
+        assert_eq(p.returncode, 1)
+        whats = [x["what"] for x in json.loads(p.stdout)["differences"]]
+        assert "data changed (fingerprint)" in whats, whats
+        assert_eq(d.ctl("replay", "0").returncode, 2)
         # A revocation and an erasure after the job: both affect it.
         d.ctl("consent", "revoke", "u-0002", "train_ai_system", check=0)
         d.ctl("subject", "erase", "u-0003", check=0)
         p = d.ctl("--json", "impact", check=0)
         events = json.loads(p.stdout)["events"]
-        assert_eq(sorted(e["event"] for e in events), ["erasure", "revoke"])
+        assert_eq(sorted(e["event"] for e in events),
+                  ["erasure", "revoke", "revoke"])
         for e in events:
             assert_eq([j["job"] for j in e["jobs"]], ["lin-1"])
         p = d.ctl("impact", "--since", "2999-01-01T00:00:00Z")
