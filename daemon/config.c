@@ -119,8 +119,103 @@ config_free(struct config *c)
 		    k->type == CONFIG_LOG_LEVEL || k->type == CONFIG_ORIGIN)
 			free(*config_string_field(c, k));
 	}
+	for (size_t i = 0; i < c->naccess; i++)
+		free(c->access[i].principal);
+	free(c->access);
 	free(c->source);
 	free(c);
+}
+
+static const struct {
+	const char *name;
+	unsigned role;
+} role_names[] = {
+	{ "recorder", ROLE_RECORDER },
+	{ "checker", ROLE_CHECKER },
+	{ "auditor", ROLE_AUDITOR },
+	{ "admin", ROLE_ADMIN },
+};
+
+const char *
+role_name(unsigned role)
+{
+	for (size_t i = 0; i < ELEMENTSOF(role_names); i++)
+		if (role_names[i].role == role)
+			return role_names[i].name;
+	return "?";
+}
+
+static bool
+principal_valid(const char *p)
+{
+	if (*p == '@')
+		p++;
+	if (!*p || strlen(p) > 64)
+		return false;
+	for (; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			(*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+			*p == '.'))
+			return false;
+	return true;
+}
+
+/* access: { ROLE: [principal, ...], ... } */
+static int
+config_access(struct config *c, const struct ynode *map, struct diag *d)
+{
+	int r = 0;
+
+	if (ynode_expect(map, YNODE_MAP, d, "access") < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < c->naccess; i++)
+		free(c->access[i].principal);
+	free(c->access);
+	c->access = NULL;
+	c->naccess = 0;
+	c->access_set = true;
+	for (size_t i = 0; i < map->n; i++) {
+		const struct ynode *key = map->keys[i], *list = map->items[i];
+		unsigned role = 0;
+
+		for (size_t k = 0; k < ELEMENTSOF(role_names); k++)
+			if (streq(key->value, role_names[k].name))
+				role = role_names[k].role;
+		if (!role) {
+			ydiag(d, key,
+			    "unknown role '%s'; expected recorder, checker, auditor or admin",
+			    key->value);
+			r = -EINVAL;
+			continue;
+		}
+		if (ynode_expect(list, YNODE_SEQ, d, "a role's principals") < 0) {
+			r = -EINVAL;
+			continue;
+		}
+		for (size_t j = 0; j < list->n; j++) {
+			const char *who;
+			struct access_rule *p;
+			if (ynode_string(list->items[j], d, &who) < 0) {
+				r = -EINVAL;
+				continue;
+			}
+			if (!principal_valid(who)) {
+				ydiag(d, list->items[j],
+				    "expected a user name, @group, uid or @gid");
+				r = -EINVAL;
+				continue;
+			}
+			p = realloc(c->access, (c->naccess + 1) * sizeof(*p));
+			if (!p)
+				return -ENOMEM;
+			c->access = p;
+			p[c->naccess].principal = strdup(who);
+			if (!p[c->naccess].principal)
+				return -ENOMEM;
+			p[c->naccess++].roles = role == ROLE_ADMIN ? ROLE_ALL : role;
+		}
+	}
+	return r;
 }
 
 static const struct config_key *
@@ -231,7 +326,10 @@ config_walk(struct config *c, const struct ynode *map, const char *prefix,
 			continue;
 		}
 		k = config_key_find(name);
-		if (k) {
+		if (streq(name, "access")) {
+			if (config_access(c, val, d) < 0)
+				r = -EINVAL;
+		} else if (k) {
 			if (config_set(c, k, val, d) < 0)
 				r = -EINVAL;
 		} else if (config_has_prefix(name, strlen(name))) {

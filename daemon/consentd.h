@@ -35,7 +35,27 @@ struct config {
 	usec_t checkpoint_interval; /* minimum time between checkpoints */
 	int64_t ledger_batch_max; /* appends per group commit, at most */
 	usec_t reservation_ttl;  /* DP budget reservations expire after this */
+	struct access_rule *access; /* who holds which roles (access:) */
+	size_t naccess;
+	bool access_set;         /* an access: section was given */
 };
+
+/* Roles (consentd.yaml(5) "access"): each endpoint needs one. */
+enum role {
+	ROLE_RECORDER = 1 << 0, /* append consents */
+	ROLE_CHECKER = 1 << 1,  /* submit checks, finish jobs */
+	ROLE_AUDITOR = 1 << 2,  /* read everything */
+	ROLE_ADMIN = 1 << 3,    /* reload, keys, budgets, erase; all of the above */
+	ROLE_ALL = ROLE_RECORDER | ROLE_CHECKER | ROLE_AUDITOR | ROLE_ADMIN,
+};
+
+/* A principal: a user name, "@group", or a numeric uid ("1001") or gid
+ * ("@1001"); roles granted to it. */
+struct access_rule {
+	char *principal;
+	unsigned roles;
+};
+const char *role_name(unsigned role);
 
 /* config.c */
 struct config *config_new_default(void);
@@ -74,6 +94,9 @@ void server_free(struct server *s);
 /* Binds the configured Unix socket, or adopts a socket-activated one. */
 int server_listen(struct server *s, const struct config *c);
 void server_apply_limits(struct server *s, const struct config *c);
+/* Roles of a Unix peer: root and the daemon's own user hold every role;
+ * others what the access rules grant their user or any of its groups. */
+unsigned access_roles_for_uid(const struct config *c, uid_t uid, gid_t gid);
 /* Responses: JSON bodies, with the error table for failures. */
 void server_reply_json(struct evhttp_request *req, int status, json_t *body);
 void server_reply_error(struct evhttp_request *req, enum err_code code,

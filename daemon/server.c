@@ -7,7 +7,9 @@
 #include <strings.h>
 #include <sys/queue.h>
 #include <event2/listener.h>
+#include <event2/bufferevent.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -33,6 +35,7 @@ struct route {
 	const char *path;
 	bool prefix;  /* path is a prefix; the remainder goes to the handler */
 	route_fn fn;
+	unsigned role; /* needed to call it; 0: anyone who can connect */
 };
 
 static void route_health(struct daemon *d, struct evhttp_request *req,
@@ -41,26 +44,35 @@ static void route_version(struct daemon *d, struct evhttp_request *req,
     const char *rest);
 
 static const struct route routes[] = {
-	{ EVHTTP_REQ_GET, "/v1/health", false, route_health },
-	{ EVHTTP_REQ_GET, "/v1/version", false, route_version },
-	{ EVHTTP_REQ_POST, "/v1/consents", false, route_consents_post },
-	{ EVHTTP_REQ_GET, "/v1/consents/", true, route_consents_get },
-	{ EVHTTP_REQ_POST, "/v1/subjects/erase", false, route_subject_erase },
-	{ EVHTTP_REQ_GET, "/v1/checkpoint", false, route_checkpoint },
-	{ EVHTTP_REQ_GET, "/v1/ledger/key", false, route_ledger_key },
-	{ EVHTTP_REQ_GET, "/v1/proof/inclusion", false, route_proof_inclusion },
+	{ EVHTTP_REQ_GET, "/v1/health", false, route_health, 0 },
+	{ EVHTTP_REQ_GET, "/v1/version", false, route_version, 0 },
+	{ EVHTTP_REQ_POST, "/v1/consents", false,
+	    route_consents_post, ROLE_RECORDER },
+	{ EVHTTP_REQ_GET, "/v1/consents/", true,
+	    route_consents_get, ROLE_AUDITOR },
+	{ EVHTTP_REQ_POST, "/v1/subjects/erase", false,
+	    route_subject_erase, ROLE_ADMIN },
+	{ EVHTTP_REQ_GET, "/v1/checkpoint", false,
+	    route_checkpoint, ROLE_AUDITOR },
+	{ EVHTTP_REQ_GET, "/v1/ledger/key", false,
+	    route_ledger_key, ROLE_AUDITOR },
+	{ EVHTTP_REQ_GET, "/v1/proof/inclusion", false,
+	    route_proof_inclusion, ROLE_AUDITOR },
 	{ EVHTTP_REQ_GET, "/v1/proof/consistency", false,
-	    route_proof_consistency },
-	{ EVHTTP_REQ_GET, "/v1/entries", false, route_entries },
-	{ EVHTTP_REQ_POST, "/v1/ledger/reindex", false, route_ledger_reindex },
-	{ EVHTTP_REQ_POST, "/v1/ledger/verify", false, route_ledger_verify },
-	{ EVHTTP_REQ_POST, "/v1/check", false, route_check_post },
-	{ EVHTTP_REQ_POST, "/v1/jobs/finish", false, route_job_finish },
-	{ EVHTTP_REQ_GET, "/v1/budgets", true, route_budgets },
-	{ EVHTTP_REQ_GET, "/metrics", false, route_metrics },
-	{ EVHTTP_REQ_GET, "/v1/lineage/", true, route_lineage },
-	{ EVHTTP_REQ_GET, "/v1/impact", false, route_impact },
-	{ EVHTTP_REQ_POST, "/v1/replay", false, route_replay },
+	    route_proof_consistency, ROLE_AUDITOR },
+	{ EVHTTP_REQ_GET, "/v1/entries", false, route_entries, ROLE_AUDITOR },
+	{ EVHTTP_REQ_POST, "/v1/ledger/reindex", false,
+	    route_ledger_reindex, ROLE_ADMIN },
+	{ EVHTTP_REQ_POST, "/v1/ledger/verify", false,
+	    route_ledger_verify, ROLE_AUDITOR },
+	{ EVHTTP_REQ_POST, "/v1/check", false, route_check_post, ROLE_CHECKER },
+	{ EVHTTP_REQ_POST, "/v1/jobs/finish", false,
+	    route_job_finish, ROLE_CHECKER },
+	{ EVHTTP_REQ_GET, "/v1/budgets", true, route_budgets, ROLE_AUDITOR },
+	{ EVHTTP_REQ_GET, "/metrics", false, route_metrics, ROLE_AUDITOR },
+	{ EVHTTP_REQ_GET, "/v1/lineage/", true, route_lineage, ROLE_AUDITOR },
+	{ EVHTTP_REQ_GET, "/v1/impact", false, route_impact, ROLE_AUDITOR },
+	{ EVHTTP_REQ_POST, "/v1/replay", false, route_replay, ROLE_AUDITOR },
 };
 
 void
@@ -219,6 +231,81 @@ method_name(enum evhttp_cmd_type m)
 	}
 }
 
+/* Matches a principal ("name", "@group", "1001", "@1001") against a
+ * user and its groups. */
+static bool
+principal_matches(const char *p, uid_t uid, const gid_t *groups, int ngroups)
+{
+	bool group = *p == '@';
+	char *end;
+	unsigned long n;
+	gid_t g;
+
+	if (group)
+		p++;
+	errno = 0;
+	n = strtoul(p, &end, 10);
+	if (!group) {
+		if (*end == '\0' && !errno)
+			return (uid_t)n == uid;
+		struct passwd *pw = getpwnam(p);
+		return pw && pw->pw_uid == uid;
+	}
+	if (*end == '\0' && !errno)
+		g = (gid_t)n;
+	else {
+		struct group *gr = getgrnam(p);
+		if (!gr)
+			return false;
+		g = gr->gr_gid;
+	}
+	for (int i = 0; i < ngroups; i++)
+		if (groups[i] == g)
+			return true;
+	return false;
+}
+
+unsigned
+access_roles_for_uid(const struct config *c, uid_t uid, gid_t gid)
+{
+	gid_t groups[256];
+	int ngroups = (int)ELEMENTSOF(groups);
+	struct passwd *pw;
+	unsigned roles = 0;
+
+	if (uid == 0 || uid == geteuid())
+		return ROLE_ALL;
+	groups[0] = gid;
+	pw = getpwuid(uid);
+	if (!pw || getgrouplist(pw->pw_name, gid, groups, &ngroups) < 0)
+		ngroups = 1;
+	for (size_t i = 0; i < c->naccess; i++)
+		if (principal_matches(c->access[i].principal, uid, groups, ngroups))
+			roles |= c->access[i].roles;
+	return roles;
+}
+
+/* The roles of the peer of a Unix-socket connection (SO_PEERCRED). A
+ * connection whose peer cannot be identified has none. */
+static unsigned
+request_roles(struct server *s, struct evhttp_request *req, uid_t *ret_uid)
+{
+	struct evhttp_connection *con = evhttp_request_get_connection(req);
+	struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) :
+					NULL;
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	*ret_uid = (uid_t)-1;
+	if (fd < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+	    len != sizeof(cred))
+		return 0;
+	*ret_uid = cred.uid;
+	return access_roles_for_uid(s->daemon->config, cred.uid, cred.gid);
+}
+
 static void
 server_dispatch(struct evhttp_request *req, void *arg)
 {
@@ -250,6 +337,19 @@ server_dispatch(struct evhttp_request *req, void *arg)
 		path_known = true;
 		if (r->method != method)
 			continue;
+		if (r->role) {
+			uid_t uid;
+			unsigned roles = request_roles(s, req, &uid);
+			if (!(roles & r->role)) {
+				/* Refused before anything is read or written. */
+				log_notice("Refused %s %s for uid %ld: needs role %s",
+				    method_name(method), path, (long)(int)uid,
+				    role_name(r->role));
+				server_reply_error(req, ERR_FORBIDDEN,
+				    "This needs the %s role", role_name(r->role));
+				return;
+			}
+		}
 		log_debug("%s %s", method_name(method), path);
 		r->fn(s->daemon, req, rest);
 		return;

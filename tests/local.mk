@@ -21,6 +21,7 @@ integration_tests = \
 	tests/integration/test_daemon.py \
 	tests/integration/test_ledger.py \
 	tests/integration/test_check.py \
+	tests/integration/test_access.py \
 	tests/integration/test_systemd.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/integration/harness.py $(integration_tests)
