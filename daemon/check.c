@@ -348,6 +348,56 @@ check_commit(struct ledger *l, struct ledger_job *job)
 	return job->response ? 0 : -ENOMEM;
 }
 
+/* Alerts after the decision is recorded: denials, and budgets crossing
+ * the configured share of their epsilon. */
+static void
+check_alerts(struct check *c, const json_t *resp)
+{
+	const char *decision = json_string_value(json_object_get(resp,
+	    "decision"));
+	const json_t *entry = json_object_get(resp, "entry");
+	double pct = (double)c->d->config->alert_budget_percent / 100.0;
+	json_t *b;
+	size_t i;
+	char summary[512];
+
+	if (json_is_true(json_object_get(resp, "idempotent")))
+		return;
+	if (!streq(decision, "allow")) {
+		snprintf(summary, sizeof(summary),
+		    "consentd: training job '%s' was %s: %s", c->job.id,
+		    decision ? decision : "?",
+		    json_string_value(json_object_get(resp, "reason")) ?
+			json_string_value(json_object_get(resp, "reason")) :
+			"");
+		alerts_emit(c->d, "check.denied", summary,
+		    json_pack("{s:s, s:s?, s:O?, s:O?}", "job", c->job.id,
+			"decision", decision, "reason",
+			json_object_get(resp, "reason"), "entry",
+			json_object_get(entry, "index")));
+		return;
+	}
+	json_array_foreach(json_object_get(resp, "budgets"), i, b) {
+		double eps = json_number_value(json_object_get(b, "epsilon"));
+		double before = json_number_value(json_object_get(b,
+		    "epsilon_before"));
+		double after = json_number_value(json_object_get(b,
+		    "epsilon_after"));
+		if (!json_is_true(json_object_get(b, "charged")) ||
+		    !(before < pct * eps && after >= pct * eps))
+			continue;
+		snprintf(summary, sizeof(summary),
+		    "consentd: privacy budget '%s' passed %lld%%: epsilon %.4g of %.4g after job '%s'",
+		    json_string_value(json_object_get(b, "budget")),
+		    (long long)c->d->config->alert_budget_percent, after, eps,
+		    c->job.id);
+		alerts_emit(c->d, "budget.threshold", summary,
+		    json_pack("{s:O, s:f, s:f, s:s}", "budget",
+			json_object_get(b, "budget"), "epsilon", eps,
+			"epsilon_after", after, "job", c->job.id));
+	}
+}
+
 static void
 check_committed(struct ledger_job *job)
 {
@@ -360,6 +410,7 @@ check_committed(struct ledger_job *job)
 		log_info("Check '%s' for %s: %s (%lld ms)", c->job.id,
 		    c->job.purpose, decision, (long long)(took / 1000));
 		metrics_check_done(c->d, decision, took);
+		check_alerts(c, job->response);
 	} else
 		metrics_check_done(c->d, "failed", took);
 	ledger_job_reply(job);

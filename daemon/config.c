@@ -18,6 +18,8 @@ enum config_type {
 	CONFIG_DURATION,
 	CONFIG_LOG_LEVEL,
 	CONFIG_ORIGIN,   /* a checkpoint origin: no '+', no whitespace */
+	CONFIG_URL,      /* http:// or https:// URL, or empty */
+	CONFIG_ALERT_FORMAT, /* json or slack */
 };
 
 struct config_key {
@@ -51,6 +53,15 @@ static const struct config_key config_keys[] = {
 	    true },
 	{ "budgets.reservation_ttl", CONFIG_DURATION, OFF(reservation_ttl),
 	    USEC_PER_SEC, 365 * USEC_PER_DAY, true },
+	{ "alerts.webhook", CONFIG_URL, OFF(alert_webhook), 0, 0, true },
+	{ "alerts.format", CONFIG_ALERT_FORMAT, OFF(alert_format), 0, 0, true },
+	{ "alerts.queue_max", CONFIG_INT, OFF(alert_queue_max), 1, 1000000,
+	    true },
+	{ "alerts.retries", CONFIG_INT, OFF(alert_retries), 1, 100, true },
+	{ "alerts.timeout", CONFIG_DURATION, OFF(alert_timeout),
+	    100 * USEC_PER_MSEC, 10 * USEC_PER_MIN, true },
+	{ "alerts.budget_percent", CONFIG_INT, OFF(alert_budget_percent), 1,
+	    100, true },
 };
 #undef OFF
 
@@ -71,7 +82,14 @@ const char config_embedded_default[] =
 	"  checkpoint_interval: 100ms\n"
 	"  batch_max: 4096\n"
 	"budgets:\n"
-	"  reservation_ttl: 24h\n";
+	"  reservation_ttl: 24h\n"
+	"alerts:\n"
+	"  webhook: \"\"\n"
+	"  format: json\n"
+	"  queue_max: 1000\n"
+	"  retries: 5\n"
+	"  timeout: 5s\n"
+	"  budget_percent: 80\n";
 
 static char **
 config_string_field(struct config *c, const struct config_key *k)
@@ -116,7 +134,8 @@ config_free(struct config *c)
 	for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
 		const struct config_key *k = &config_keys[i];
 		if (k->type == CONFIG_STRING || k->type == CONFIG_PATH ||
-		    k->type == CONFIG_LOG_LEVEL || k->type == CONFIG_ORIGIN)
+		    k->type == CONFIG_LOG_LEVEL || k->type == CONFIG_ORIGIN ||
+		    k->type == CONFIG_URL || k->type == CONFIG_ALERT_FORMAT)
 			free(*config_string_field(c, k));
 	}
 	for (size_t i = 0; i < c->naccess; i++)
@@ -251,8 +270,24 @@ config_set(struct config *c, const struct config_key *k,
 	case CONFIG_PATH:
 	case CONFIG_LOG_LEVEL:
 	case CONFIG_ORIGIN:
-		if (ynode_string(n, d, &s) < 0)
+	case CONFIG_URL:
+	case CONFIG_ALERT_FORMAT:
+		if (n->type == YNODE_SCALAR && n->len == 0 &&
+		    k->type == CONFIG_URL)
+			s = "";
+		else if (ynode_string(n, d, &s) < 0)
 			return -EINVAL;
+		if (k->type == CONFIG_URL && *s && strncmp(s, "http://", 7) != 0 &&
+		    strncmp(s, "https://", 8) != 0) {
+			ydiag(d, n, "%s: expected an http:// or https:// URL",
+			    k->name);
+			return -EINVAL;
+		}
+		if (k->type == CONFIG_ALERT_FORMAT && !streq(s, "json") &&
+		    !streq(s, "slack")) {
+			ydiag(d, n, "%s: expected json or slack", k->name);
+			return -EINVAL;
+		}
 		if (k->type == CONFIG_PATH && s[0] != '/') {
 			ydiag(d, n, "%s: expected an absolute path", k->name);
 			return -EINVAL;

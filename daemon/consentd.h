@@ -35,6 +35,12 @@ struct config {
 	usec_t checkpoint_interval; /* minimum time between checkpoints */
 	int64_t ledger_batch_max; /* appends per group commit, at most */
 	usec_t reservation_ttl;  /* DP budget reservations expire after this */
+	char *alert_webhook;     /* URL alerts are POSTed to; empty: none */
+	char *alert_format;      /* json or slack */
+	int64_t alert_queue_max; /* alerts waiting at most; more are dropped */
+	int64_t alert_retries;   /* attempts per alert */
+	usec_t alert_timeout;    /* per attempt */
+	int64_t alert_budget_percent; /* alert when a budget passes this */
 	struct access_rule *access; /* who holds which roles (access:) */
 	size_t naccess;
 	bool access_set;         /* an access: section was given */
@@ -240,6 +246,16 @@ void route_impact(struct daemon *d, struct evhttp_request *req,
 void route_replay(struct daemon *d, struct evhttp_request *req,
     const char *rest);
 
+/* alerts.c: webhooks. */
+struct evbuffer;
+int alerts_start(struct daemon *d);
+void alerts_stop(struct daemon *d);
+/* Queues an alert (never blocks; dropped and counted when the queue is
+ * full). details is stolen. */
+void alerts_emit(struct daemon *d, const char *event, const char *summary,
+    json_t *details);
+void alerts_metrics(struct daemon *d, struct evbuffer *out);
+
 /* metrics.c: Prometheus metrics. */
 void metrics_check_done(struct daemon *d, const char *decision, usec_t took);
 void route_metrics(struct daemon *d, struct evhttp_request *req,
@@ -254,6 +270,7 @@ struct daemon {
 	struct policy_set *policies; /* active; checks take a reference */
 	struct workers *workers;
 	struct metrics *metrics;
+	struct alerts *alerts;
 	usec_t started_at;       /* realtime */
 	uint64_t requests;       /* served since start */
 	uint64_t reloads;        /* successful reloads */

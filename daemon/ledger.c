@@ -691,6 +691,21 @@ verify_run(struct ledger *l, struct ledger_job *job)
 	return 0;
 }
 
+static void
+verify_done(struct ledger_job *job)
+{
+	if (job->result >= 0 &&
+	    !json_is_true(json_object_get(job->response, "ok"))) {
+		char summary[600];
+		snprintf(summary, sizeof(summary),
+		    "consentd: ledger verification FAILED: %s",
+		    json_string_value(json_object_get(job->response, "message")));
+		alerts_emit(job->daemon, "verify.failed", summary,
+		    json_deep_copy(job->response));
+	}
+	ledger_job_reply(job);
+}
+
 void
 route_ledger_verify(struct daemon *d, struct evhttp_request *req,
     const char *rest)
@@ -702,7 +717,7 @@ route_ledger_verify(struct daemon *d, struct evhttp_request *req,
 		return;
 	}
 	job->run = verify_run;
-	job->done = ledger_job_reply;
+	job->done = verify_done;
 	job->req = req;
 	if (ledger_service_submit(d->ledger, job) < 0) {
 		ledger_job_free(job);

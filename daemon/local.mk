@@ -1,7 +1,8 @@
 # daemon/: consentd.
 noinst_LTLIBRARIES += daemon/libdaemon.la
 daemon_libdaemon_la_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
-daemon_libdaemon_la_LIBADD = rules/librules.la lib/libcore.la $(EVENT_LIBS) $(DEP_LIBS)
+daemon_libdaemon_la_LIBADD = rules/librules.la lib/libcore.la $(EVENT_LIBS) \
+	$(CURL_LIBS) $(DEP_LIBS)
 daemon_libdaemon_la_SOURCES = \
 	daemon/consentd.h \
 	daemon/config.c \
@@ -15,7 +16,8 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/budget.c \
 	daemon/metrics.c \
 	daemon/lineage.c \
-	daemon/replay.c
+	daemon/replay.c \
+	daemon/alerts.c
 
 sbin_PROGRAMS += consentd
 consentd_SOURCES = daemon/main.c

@@ -160,6 +160,9 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	if (r < 0) {
 		diag_print(&diag, stderr);
 		log_error("Reload failed; keeping the previous configuration");
+		alerts_emit(d, "reload.failed",
+		    "consentd: reload failed; the previous configuration stays active",
+		    NULL);
 		d->reload_failures++;
 		notify_send("READY=1\nSTATUS=Reload failed; previous configuration active");
 		diag_clear(&diag);
@@ -171,6 +174,9 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 		if (r < 0) {
 			diag_print(&diag, stderr);
 			log_error("Reload failed: the policies have errors; keeping the previous configuration and policies");
+			alerts_emit(d, "reload.failed",
+			    "consentd: reload failed: the policies have errors; the previous ones stay active",
+			    NULL);
 			d->reload_failures++;
 			notify_send("READY=1\nSTATUS=Reload failed; previous configuration active");
 			diag_clear(&diag);
@@ -245,6 +251,9 @@ run(struct daemon *d)
 		if (r < 0)
 			return log_error_errno(r, "Failed to record the policies: %m");
 	}
+	r = alerts_start(d);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up alerts: %m");
 	r = workers_start((size_t)d->config->workers, 1024, &d->workers);
 	if (r < 0)
 		return log_error_errno(r, "Failed to start worker threads: %m");
@@ -403,6 +412,7 @@ main(int argc, char *argv[])
 	r = run(&d);
 	server_free(d.server);
 	workers_stop(d.workers);
+	alerts_stop(&d);
 	/* After the server: queued appends are committed before exit. */
 	ledger_service_stop(d.ledger);
 	policy_set_unref(d.policies);

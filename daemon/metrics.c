@@ -148,6 +148,7 @@ route_metrics(struct daemon *d, struct evhttp_request *req, const char *rest)
 	l = ledger_service_reader(d->ledger);
 	if (ledger_refresh(l) >= 0)
 		store_budget_foreach(ledger_store(l), budget_metric, out);
+	alerts_metrics(d, out);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 	    "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, "OK", NULL);
