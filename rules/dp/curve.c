@@ -419,13 +419,18 @@ dp_curve_charge(struct dp_curve *c, const struct dp_job *job)
 	v = malloc(c->n * sizeof(double));
 	if (!v)
 		return -ENOMEM;
+	if (job->mechanism == DP_MECHANISM_SGD) {
+		r = dp_rdp_sgd_orders(job->sample_rate, job->noise_multiplier,
+		    c->orders, c->n, v);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < c->n; i++) {
 		double a = c->orders[i];
 
 		switch (job->mechanism) {
 		case DP_MECHANISM_SGD:
-			r = dp_rdp_sgd(job->sample_rate,
-			    job->noise_multiplier, a, &v[i]);
+			r = 0;
 			break;
 		case DP_MECHANISM_GAUSSIAN:
 			r = dp_rdp_gaussian(job->noise_multiplier, a, &v[i]);

@@ -20,5 +20,9 @@ double dp_sub_up(double a, double b);
 double dp_sub_down(double a, double b);
 /* a * b rounded up, a, b >= 0. */
 double dp_mul_up(double a, double b);
+/* dp_rdp_sgd at n orders, sharing the work that does not depend on the
+ * order. */
+int dp_rdp_sgd_orders(double q, double sigma, const double *orders,
+    size_t n, double *ret);
 
 #endif

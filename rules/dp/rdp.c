@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "dp.h"
 #include "dp-internal.h"
@@ -172,62 +174,120 @@ lsum_log_err(const struct lsum *a)
 	    U * v * (fabs(a->ref) + 2.0));
 }
 
+/* Per-index work space for the integer orders of one job. */
+struct int_ws {
+	unsigned cap;  /* arrays hold indices 0..cap */
+	double *inv;   /* 1/i */
+	double *lx;    /* upper bound of log expm1(x_i): exact below 1 */
+	double *mant;  /* binomial coefficient = mant * 2^ex */
+	int *ex;
+	double *up;    /* upper bound of the log term */
+};
+
+static void
+int_ws_done(struct int_ws *w)
+{
+	free(w->inv);
+	free(w->lx);
+	free(w->mant);
+	free(w->ex);
+	free(w->up);
+}
+
+static int
+int_ws_init(struct int_ws *w, unsigned cap, double s2)
+{
+	*w = (struct int_ws){ .cap = cap };
+	w->inv = malloc((cap + 1) * sizeof(double));
+	w->lx = malloc((cap + 1) * sizeof(double));
+	w->mant = malloc((cap + 1) * sizeof(double));
+	w->ex = malloc((cap + 1) * sizeof(int));
+	w->up = malloc((cap + 1) * sizeof(double));
+	if (!w->inv || !w->lx || !w->mant || !w->ex || !w->up) {
+		int_ws_done(w);
+		return -ENOMEM;
+	}
+	for (unsigned i = 1; i <= cap; i++) {
+		double x = ((double)i * i - i) / s2;
+
+		w->inv[i] = 1.0 / i;
+		w->lx[i] = x >= 1.0 ? x : log_expm1(x);
+	}
+	return 0;
+}
+
+/* Binary exponent of a positive normal double. */
+static int
+exponent_of(double v)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	return (int)((bits >> 52) & 0x7ff) - 1023;
+}
+
 /* Upper bound of log(A_alpha - 1) for integer alpha >= 2 and 0 < q < 1.
  *
  * A_alpha = sum_i C(a,i) q^i (1-q)^(a-i) exp((i^2-i)/(2 s^2)), and the
  * same sum without the exponential is 1, so A - 1 is the sum with expm1:
  * terms 0 and 1 vanish and the others are positive, with no cancellation.
- * Binomial coefficients are carried as m * 2^e (m in [0.5, 1)), which
- * gives a cheap upper bound of each log term (log m <= 0) for skipping
- * the negligible ones without calling log. */
+ * Binomial coefficients are carried as m * 2^e, which gives a cheap upper
+ * bound of each log term (from the exponent of m) for skipping the
+ * negligible ones without calling log; their sum is bounded instead. */
 static double
-log_am1_int(double q, double sigma, unsigned alpha)
+log_am1_int(struct int_ws *w, double lq, double l1q, unsigned alpha)
 {
-	double lq = log(q), l1q = log1p(-q), s2 = 2.0 * sigma * sigma;
-	double m, lmax = -INFINITY, sum = 0, esum = 0, lerr;
+	double m = alpha, lmax = -INFINITY, sum = 0, esum = 0, lerr;
 	size_t kept = 0, skipped = 0;
-	int e;
+	int e = 0;
 
-	for (int pass = 0; pass < 2; pass++) {
-		m = frexp((double)alpha, &e); /* C(alpha, 1) */
-		for (unsigned i = 2; i <= alpha; i++) {
-			int de;
-			double x, lem1, upper, l, err;
+	for (unsigned i = 2; i <= alpha; i++) {
+		double up;
 
-			m *= (double)(alpha - i + 1) / (double)i;
-			m = frexp(m, &de);
-			e += de;
-			x = ((double)i * i - i) / s2;
-			lem1 = x >= 1.0 ? x : log_expm1(x);
-			upper = e * LN2_HI + e * LN2_LO + i * lq +
-			    (alpha - i) * l1q + lem1;
-			if (pass == 0) {
-				if (upper > lmax)
-					lmax = upper;
-				continue;
-			}
-			if (upper < lmax - SKIP_BELOW) {
-				skipped++;
-				continue;
-			}
-			if (x >= 1.0)
-				lem1 = log_expm1(x);
-			l = log(m) + e * LN2_HI + e * LN2_LO + i * lq +
-			    (alpha - i) * l1q + lem1;
-			sum += exp(l - lmax);
-			kept++;
-			/* Absolute error of l: the binomial carries 2i
-			 * roundings; each component's error is a few ulps of
-			 * its size. */
-			err = U * (2.0 * i + 8.0 * (fabs(log(m)) + fabs(e *
-			    M_LN2) + fabs(i * lq) + fabs((alpha - i) * l1q) +
-			    fabs(lem1) + x + 4.0));
-			esum += exp(l - lmax) * err;
+		m *= (double)(alpha - i + 1) * w->inv[i];
+		if (m > 0x1p900) {
+			m *= 0x1p-900;
+			e += 900;
+		} else if (m < 0x1p-900) {
+			m *= 0x1p900;
+			e -= 900;
 		}
+		up = (e + exponent_of(m) + 1) * LN2_HI + i * lq +
+		    (alpha - i) * l1q + w->lx[i];
+		w->mant[i] = m;
+		w->ex[i] = e;
+		w->up[i] = up;
+		if (up > lmax)
+			lmax = up;
 	}
 	if (lmax == INFINITY || isnan(lmax))
 		return INFINITY;
-	if (lmax == -INFINITY || sum == 0)
+	if (lmax == -INFINITY)
+		return -INFINITY;
+	for (unsigned i = 2; i <= alpha; i++) {
+		double lem1, lm, l, err;
+
+		if (w->up[i] < lmax - SKIP_BELOW) {
+			skipped++;
+			continue;
+		}
+		lem1 = w->lx[i];
+		if (lem1 >= 1.0)
+			lem1 = log_expm1(lem1);
+		lm = log(w->mant[i]);
+		l = lm + w->ex[i] * LN2_HI + w->ex[i] * LN2_LO + i * lq +
+		    (alpha - i) * l1q + lem1;
+		sum += exp(l - lmax);
+		kept++;
+		/* Absolute error of l: the binomial carries three roundings
+		 * per step; each component's error is a few ulps of its
+		 * size. */
+		err = U * (3.0 * i + 8.0 * (fabs(lm) + fabs(w->ex[i] * M_LN2) +
+		    fabs(i * lq) + fabs((alpha - i) * l1q) + fabs(w->lx[i]) +
+		    4.0));
+		esum += exp(l - lmax) * err;
+	}
+	if (sum == 0)
 		return -INFINITY;
 	sum += (double)skipped * exp(-SKIP_BELOW);
 	/* Relative error of the sum: the terms' (weighted), three roundings
@@ -237,11 +297,93 @@ log_am1_int(double q, double sigma, unsigned alpha)
 	return lmax + log(sum) + 1.01 * lerr;
 }
 
-/* Per-series state past i_min, for the remainder bound. */
-struct tail {
-	double prev;  /* log magnitude of the previous term, or NAN */
-	double cur;
+/* Quantities of one (q, sigma) that do not depend on the order, shared by
+ * all the orders of a curve.  Per-index values are computed on first use. */
+struct sgd_ctx {
+	double q, sigma;
+	double lq, l1q, s2;  /* log q, log(1-q), 2 sigma^2 */
+	double z0, u0;       /* split point, and z0 / sigma */
+	double lq0, lphi0;   /* log P(Z > u0), log P(Z < u0) */
+	size_t cap;          /* entries below are valid for i < cap */
+	double *lphi;        /* log P(Z < u_i), u_i = (z0 - i) / sigma */
+	double *ldiff;       /* log(P(Z > u_i) - P(Z > u0)), where u_i >= 0 */
+	double *ldmag;       /* error magnitude of ldiff */
 };
+
+static void
+sgd_ctx_init(struct sgd_ctx *c, double q, double sigma)
+{
+	*c = (struct sgd_ctx){ .q = q, .sigma = sigma };
+	c->lq = log(q);
+	c->l1q = log1p(-q);
+	c->s2 = 2.0 * sigma * sigma;
+	c->z0 = sigma * sigma * (c->l1q - c->lq) + 0.5;
+	c->u0 = c->z0 / sigma;
+	c->lq0 = log_q(c->u0);
+	c->lphi0 = log_q(-c->u0);
+}
+
+static void
+sgd_ctx_done(struct sgd_ctx *c)
+{
+	free(c->lphi);
+	free(c->ldiff);
+	free(c->ldmag);
+}
+
+static void
+sgd_ctx_compute(const struct sgd_ctx *c, size_t i, double *lphi,
+    double *ldiff, double *ldmag)
+{
+	double ui = (c->z0 - (double)i) / c->sigma;
+
+	*lphi = log_q(-ui);
+	*ldiff = NAN;
+	*ldmag = 0;
+	if (ui >= 0 && i >= 1) {
+		double lqi = log_q(ui);
+		/* relative cancellation in Q(u_i) - Q(u_0) */
+		double kappa = -expm1(c->lq0 - lqi);
+
+		*ldiff = dp_log_sub(lqi, c->lq0);
+		*ldmag = (fabs(lqi) + fabs(c->lq0)) / (kappa > 0 ? kappa : U);
+	}
+}
+
+/* The per-index values at i, from the cache (grown on demand) or, if
+ * memory is short, computed directly. */
+static void
+sgd_ctx_get(struct sgd_ctx *c, size_t i, double *lphi, double *ldiff,
+    double *ldmag)
+{
+	if (i >= c->cap) {
+		size_t cap = MAX(64, 2 * c->cap);
+		double *a, *b, *d;
+
+		while (cap <= i)
+			cap *= 2;
+		a = realloc(c->lphi, cap * sizeof(double));
+		if (a)
+			c->lphi = a;
+		b = realloc(c->ldiff, cap * sizeof(double));
+		if (b)
+			c->ldiff = b;
+		d = realloc(c->ldmag, cap * sizeof(double));
+		if (d)
+			c->ldmag = d;
+		if (!a || !b || !d) {
+			sgd_ctx_compute(c, i, lphi, ldiff, ldmag);
+			return;
+		}
+		for (size_t k = c->cap; k < cap; k++)
+			sgd_ctx_compute(c, k, &c->lphi[k], &c->ldiff[k],
+			    &c->ldmag[k]);
+		c->cap = cap;
+	}
+	*lphi = c->lphi[i];
+	*ldiff = c->ldiff[i];
+	*ldmag = c->ldmag[i];
+}
 
 /* Upper bound of log(A_alpha - 1) (accurate = true, needs q < 1/4) or
  * of log(A_alpha) (accurate = false) for fractional alpha: the two series
@@ -263,114 +405,99 @@ struct tail {
  * between half of term N+1 and half of term N (with the sign of term
  * N+1).  The upper end of that bracket is added. */
 static double
-log_series_frac(double q, double sigma, double alpha, bool accurate)
+log_series_frac(struct sgd_ctx *ctx, double alpha, bool accurate)
 {
-	double lq = log(q), l1q = log1p(-q), s2 = 2.0 * sigma * sigma;
-	double z0 = sigma * sigma * (l1q - lq) + 0.5;
-	double u0 = z0 / sigma, lq0 = log_q(u0), lphi0 = log_q(-u0);
+	const double lq = ctx->lq, l1q = ctx->l1q, s2 = ctx->s2;
+	const double z0 = ctx->z0, sigma = ctx->sigma;
 	double i_min = fmax(alpha, z0) + 2.0, lc = 0, sign = 1.0;
 	struct lsum pos = {}, neg = {};
-	struct tail w = { NAN, NAN }, y = { NAN, NAN };
+	/* previous term's pieces: series 0 and A1 (together "w"), and the
+	 * -c_i P(Z < u_0) series ("y") */
+	double prev0 = NAN, prev1 = NAN, prevy = NAN;
 	double lpos, lneg, lerr, total, cur = NAN;
 
 	for (unsigned i = 0;; i++) {
 		double j = alpha - i, x = ((double)i * i - i) / s2;
-		double ui = (z0 - i) / sigma, lci, lcj, lz, mag, r;
-		double p[3];
-		int ps[3], np = 0;
-		bool tail_ok;
+		double lci, lcj, lz, mag, r, lphi, ldiff, ldmag;
+		double p0 = -INFINITY, p1, py = -INFINITY, pn = -INFINITY;
+		bool in_tail;
 
+		if (i >= SERIES_MAX_TERMS)
+			return INFINITY; /* no bound at this order */
+		sgd_ctx_get(ctx, i, &lphi, &ldiff, &ldmag);
 		lci = lc + i * lq + j * l1q;
 		lcj = lc + j * lq + i * l1q;
 		lz = log_q((z0 - j) / sigma);
 		mag = fabs(lc) * (i + 8.0) + 8.0 * (fabs(i * lq) +
 		    fabs(j * l1q) + fabs(j * lq) + fabs(i * l1q) + x +
 		    fabs(j * j - j) / s2 + fabs(lz) + i + 4.0);
-		w.cur = y.cur = NAN;
-		if (!accurate || (i >= 1 && ui < 0)) {
-			double lx = log_q(-ui);
-
-			mag += 8.0 * fabs(lx);
-			w.cur = dp_log_add(lci + x + lx,
-			    lcj + (j * j - j) / s2 + lz);
-			p[np] = w.cur;
-			ps[np++] = 1;
-			if (accurate) {
-				y.cur = lci + lphi0;
-				p[np] = y.cur;
-				ps[np++] = -1;
-			}
-		} else {
-			if (i >= 1) {
-				double lqi = log_q(ui);
-				double d = dp_log_sub(lqi, lq0);
-				/* relative cancellation in Q(u_i) - Q(u_0) */
-				double kappa = -expm1(lq0 - lqi);
-
-				mag += 8.0 * (fabs(lqi) + fabs(lq0)) /
-				    (kappa > 0 ? kappa : U);
-				if (i >= 2) {
-					p[np] = lci + log_expm1(x) + lphi0;
-					ps[np++] = 1;
-				}
-				p[np] = lci + x + d;
-				ps[np++] = -1;
-			}
-			p[np] = lcj + (j * j - j) / s2 + lz;
-			ps[np++] = 1;
-		}
-
-		tail_ok = i > i_min + 1 && !isnan(w.prev) && w.cur <= w.prev &&
-		    (!accurate || (!isnan(y.prev) && y.cur <= y.prev));
-		if (tail_ok || i >= SERIES_MAX_TERMS) {
-			double width = dp_log_sub(w.prev, w.cur) - M_LN2;
-
-			/* The tolerance is relative to A - 1 in both forms; the
-			 * estimate of it only steers when to stop, so it is
-			 * refreshed every few terms. */
-			if (isnan(cur) || (i & 7) == 0) {
-				cur = dp_log_sub(lsum_log(&pos), lsum_log(&neg));
-				if (!accurate)
-					cur = dp_log_sub(cur, 0);
-			}
+		p1 = lcj + (j * j - j) / s2 + lz;
+		in_tail = !accurate || (i >= 1 && isnan(ldiff));
+		if (in_tail) {
+			mag += 8.0 * fabs(lphi);
+			p0 = lci + x + lphi;
 			if (accurate)
-				width = dp_log_add(width,
-				    dp_log_sub(y.prev, y.cur) - M_LN2);
-			if (width < cur + SERIES_TOL ||
-			    i >= SERIES_MAX_TERMS) {
-				/* Upper end of the remainder bracket after
-				 * term i-1: +b_(i-1)/2 when term i is positive,
-				 * -b_i/2 when it is negative. */
-				if (sign > 0)
-					lsum_add(&pos, w.prev - M_LN2, U * mag);
-				else
-					lsum_add(&neg, w.cur - M_LN2, U * mag);
-				if (accurate) {
-					if (sign < 0)
-						lsum_add(&pos, y.prev - M_LN2,
-						    U * mag);
-					else
-						lsum_add(&neg, y.cur - M_LN2,
-						    U * mag);
+				py = lci + ctx->lphi0;
+		} else if (i >= 1) {
+			/* (E_i - 1) P(Z < u0), and -E_i (Q(u_i) - Q(u0)) */
+			mag += 8.0 * ldmag;
+			if (i >= 2)
+				p0 = lci + log_expm1(x) + ctx->lphi0;
+			pn = lci + x + ldiff;
+		}
+
+		/* Every fourth term past i_min: stop when the remainder
+		 * brackets are narrow enough. */
+		if (i > i_min + 1 && (i & 3) == 0 && !isnan(prev0) &&
+		    in_tail) {
+			double wc = dp_log_add(p0, p1);
+			double wp = dp_log_add(prev0, prev1);
+
+			if (wc <= wp && (!accurate || py <= prevy)) {
+				double width = dp_log_sub(wp, wc) - M_LN2;
+
+				/* The tolerance is relative to A - 1 in both
+				 * forms; the estimate of it only steers when
+				 * to stop, so it is refreshed now and then. */
+				if (isnan(cur) || (i & 15) == 0) {
+					cur = dp_log_sub(lsum_log(&pos),
+					    lsum_log(&neg));
+					if (!accurate)
+						cur = dp_log_sub(cur, 0);
 				}
-				break;
+				if (accurate)
+					width = dp_log_add(width,
+					    dp_log_sub(prevy, py) - M_LN2);
+				if (width < cur + SERIES_TOL) {
+					/* Upper end of the remainder bracket
+					 * after term i-1: +b_(i-1)/2 when term
+					 * i is positive, -b_i/2 when it is
+					 * negative. */
+					lsum_add(sign > 0 ? &pos : &neg,
+					    (sign > 0 ? wp : wc) - M_LN2,
+					    U * mag);
+					if (accurate)
+						lsum_add(sign < 0 ? &pos : &neg,
+						    (sign < 0 ? prevy : py) -
+						    M_LN2, U * mag);
+					break;
+				}
 			}
 		}
-		for (int k = 0; k < np; k++) {
-			if (ps[k] * sign > 0)
-				lsum_add(&pos, p[k], U * mag);
-			else
-				lsum_add(&neg, p[k], U * mag);
-		}
-		w.prev = w.cur;
-		y.prev = y.cur;
+		lsum_add(sign > 0 ? &pos : &neg, p0, U * mag);
+		lsum_add(sign > 0 ? &pos : &neg, p1, U * mag);
+		lsum_add(sign > 0 ? &neg : &pos, py, U * mag);
+		lsum_add(sign > 0 ? &neg : &pos, pn, U * mag);
+		prev0 = in_tail ? p0 : NAN;
+		prev1 = p1;
+		prevy = py;
 		r = (alpha - i) / (i + 1);
 		lc += log(fabs(r));
 		if (r < 0)
 			sign = -sign;
 	}
 	if (accurate)
-		lsum_add(&neg, lq0, 8.0 * U * (fabs(lq0) + 2.0));
+		lsum_add(&neg, ctx->lq0, 8.0 * U * (fabs(ctx->lq0) + 2.0));
 	lpos = lsum_log(&pos);
 	lneg = lsum_log(&neg);
 	if (lpos == INFINITY || isnan(lpos) || isnan(lneg))
@@ -387,32 +514,68 @@ order_ok(double order)
 	return isfinite(order) && order > 1.0 && order <= DP_ORDER_LIMIT;
 }
 
-int
-dp_rdp_sgd(double q, double sigma, double order, double *ret)
+/* One order, with the job's context. */
+static double
+sgd_order(struct sgd_ctx *ctx, struct int_ws *ws, double order)
 {
-	double la, v;
+	double la;
 
-	if (!(q >= 0 && q <= 1) || !(sigma > 0) || !isfinite(sigma) ||
-	    !order_ok(order))
-		return -EINVAL;
-	if (q == 0) {
-		*ret = 0;
-		return 0;
-	}
-	if (q == 1)
-		return dp_rdp_gaussian(sigma, order, ret);
 	if (order == floor(order)) {
-		la = log1p_exp(log_am1_int(q, sigma, (unsigned)order));
-	} else if (q < 0.25) {
-		la = log1p_exp(log_series_frac(q, sigma, order, true));
+		la = log1p_exp(log_am1_int(ws, ctx->lq, ctx->l1q,
+		    (unsigned)order));
+	} else if (ctx->q < 0.25) {
+		la = log1p_exp(log_series_frac(ctx, order, true));
 	} else {
-		la = log_series_frac(q, sigma, order, false);
+		la = log_series_frac(ctx, order, false);
 		if (la < 0)
 			la = 0;
 	}
-	v = la / (order - 1.0);
-	*ret = dp_round_up(v, DP_REL_MARGIN);
+	return dp_round_up(la / (order - 1.0), DP_REL_MARGIN);
+}
+
+int
+dp_rdp_sgd_orders(double q, double sigma, const double *orders, size_t n,
+    double *ret)
+{
+	struct sgd_ctx ctx;
+	struct int_ws ws = {};
+	unsigned max_int = 0;
+	int r;
+
+	if (!(q >= 0 && q <= 1) || !(sigma > 0) || !isfinite(sigma))
+		return -EINVAL;
+	for (size_t k = 0; k < n; k++) {
+		if (!order_ok(orders[k]))
+			return -EINVAL;
+		if (orders[k] == floor(orders[k]) && orders[k] > max_int)
+			max_int = (unsigned)orders[k];
+	}
+	if (q == 0 || q == 1) {
+		for (size_t k = 0; k < n; k++)
+			if (q == 0)
+				ret[k] = 0;
+			else
+				(void)dp_rdp_gaussian(sigma, orders[k],
+				    &ret[k]);
+		return 0;
+	}
+	sgd_ctx_init(&ctx, q, sigma);
+	if (max_int > 0) {
+		r = int_ws_init(&ws, max_int, ctx.s2);
+		if (r < 0)
+			return r;
+	}
+	for (size_t k = 0; k < n; k++)
+		ret[k] = sgd_order(&ctx, &ws, orders[k]);
+	int_ws_done(&ws);
+	sgd_ctx_done(&ctx);
 	return 0;
+}
+
+int
+dp_rdp_sgd(double q, double sigma, double order, double *ret)
+{
+	return dp_rdp_sgd_orders(q, sigma, &order, 1, ret);
 }
 
 int
