@@ -19,7 +19,7 @@ static const char dp_usage[] =
 	"\n"
 	"Commands:\n"
 	"  epsilon   epsilon spent by a job at a target delta\n"
-	"  noise     smallest DP-SGD noise multiplier meeting a target epsilon\n"
+	"  noise     smallest DP-SGD noise multiplier for a target epsilon\n"
 	"\n"
 	"Run 'consentctl dp COMMAND --help' for the options of a command.\n";
 
@@ -35,7 +35,7 @@ static const char epsilon_usage[] =
 	"  --scale B               Laplace scale relative to sensitivity 1\n"
 	"  --count N               releases (gaussian, laplace); default 1\n"
 	"  --delta D               target delta in (0, 1)\n"
-	"  --orders LIST           comma-separated Renyi orders (default grid:\n"
+	"  --orders LIST           comma-separated Renyi orders (default:\n"
 	"                          1.1..10.9, 12..63, 128, 256, 512, 1024)\n"
 	"  --conversion C          improved (default) or classic\n"
 	"  -h, --help              show this help\n";
@@ -153,8 +153,9 @@ dp_parse(int argc, char **argv, const char *usage, struct dp_args *a)
 			else if (streq(optarg, "classic"))
 				a->conversion = DP_CONVERSION_CLASSIC;
 			else
-				return cli_usage_error("--conversion: expected "
-				    "'improved' or 'classic', got '%s'", optarg);
+				return cli_usage_error("--conversion: "
+				    "expected 'improved' or 'classic', "
+				    "got '%s'", optarg);
 			break;
 		default:
 			if (optopt)
@@ -253,8 +254,9 @@ dp_epsilon(struct cli_ctx *ctx, int argc, char **argv)
 		    "to 'dp noise'");
 	if (!a.mechanism || streq(a.mechanism, "dp-sgd")) {
 		if (isnan(a.sigma) || isnan(a.q) || isnan(a.steps))
-			return cli_usage_error("dp epsilon: --noise-multiplier, "
-			    "--sample-rate and --steps are required");
+			return cli_usage_error("dp epsilon: "
+			    "--noise-multiplier, --sample-rate and --steps "
+			    "are required");
 		job = (struct dp_job){ .mechanism = DP_MECHANISM_SGD,
 			.noise_multiplier = a.sigma, .sample_rate = a.q,
 			.count = a.steps };
