@@ -12,6 +12,7 @@ struct cli_ctx {
 	const char *socket_path; /* daemon socket (--socket, $CONSENTD_SOCKET) */
 	const char *url;         /* https://host:port instead of the socket */
 	const char *cert, *key, *cacert; /* TLS client options */
+	const char *token;       /* bearer token (--token, $CONSENTD_TOKEN) */
 	bool json;               /* --json: machine-readable output */
 	bool quiet;
 };
@@ -60,6 +61,8 @@ int cmd_budget(struct cli_ctx *ctx, int argc, char **argv);   /* cmd_check.c */
 int cmd_lineage(struct cli_ctx *ctx, int argc, char **argv);  /* cmd_check.c */
 int cmd_impact(struct cli_ctx *ctx, int argc, char **argv);   /* cmd_check.c */
 int cmd_replay(struct cli_ctx *ctx, int argc, char **argv);   /* cmd_check.c */
+int cmd_log(struct cli_ctx *ctx, int argc, char **argv);      /* cmd_audit.c */
+int cmd_report(struct cli_ctx *ctx, int argc, char **argv);   /* cmd_audit.c */
 
 /* A subcommand table entry, for command groups. */
 struct cli_subcommand {

@@ -59,6 +59,20 @@ cli_request(struct cli_ctx *ctx, const char *method, const char *path,
 	if (ctx->key)
 		curl_easy_setopt(curl, CURLOPT_SSLKEY, ctx->key);
 	headers = curl_slist_append(headers, "Accept: application/json");
+	if (ctx->token) {
+		_cleanup_free_ char *h = NULL;
+		if (asprintf(&h, "Authorization: Bearer %s", ctx->token) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+		headers = curl_slist_append(headers, h);
+	}
+	if (ctx->url) {
+		/* Only TLS for the network: never send a token in clear. */
+		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
+		curl_easy_setopt(curl, CURLOPT_SSLVERSION,
+		    (long)CURL_SSLVERSION_TLSv1_2);
+	}
 	if (body) {
 		payload = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
 		if (!payload) {

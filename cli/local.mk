@@ -9,7 +9,8 @@ cli_libcli_la_SOURCES = \
 	cli/cmd_status.c \
 	cli/cmd_consent.c \
 	cli/cmd_ledger.c \
-	cli/cmd_check.c
+	cli/cmd_check.c \
+	cli/cmd_audit.c
 
 bin_PROGRAMS += consentctl
 consentctl_SOURCES = cli/main.c

@@ -25,6 +25,8 @@ static const struct command commands[] = {
 	{ "consent", cmd_consent, false, "record and query consents" },
 	{ "subject", cmd_subject, false, "erase a data subject" },
 	{ "ledger", cmd_ledger, false, "keys, checkpoints, proofs, receipts, export, verify" },
+	{ "log", cmd_log, false, "search the audit trail" },
+	{ "report", cmd_report, false, "summary reports (text, JSON, HTML)" },
 	{ "keygen", cmd_keygen, true, "generate a ledger signing key" },
 };
 
@@ -43,6 +45,7 @@ usage(FILE *f)
 	    "      --cert FILE     TLS client certificate\n"
 	    "      --key FILE      TLS client key\n"
 	    "      --cacert FILE   CA certificate to verify the daemon\n"
+	    "      --token TOKEN   bearer token for the TLS listener ($CONSENTD_TOKEN)\n"
 	    "  -j, --json          machine-readable JSON output\n"
 	    "  -q, --quiet         fewer messages\n"
 	    "  -h, --help          show this help\n"
@@ -89,13 +92,14 @@ default_socket(void)
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_URL = 0x100, OPT_CERT, OPT_KEY, OPT_CACERT };
+	enum { OPT_URL = 0x100, OPT_CERT, OPT_KEY, OPT_CACERT, OPT_TOKEN };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "url", required_argument, NULL, OPT_URL },
 		{ "cert", required_argument, NULL, OPT_CERT },
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "cacert", required_argument, NULL, OPT_CACERT },
+		{ "token", required_argument, NULL, OPT_TOKEN },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -124,6 +128,9 @@ main(int argc, char *argv[])
 		case OPT_CACERT:
 			ctx.cacert = optarg;
 			break;
+		case OPT_TOKEN:
+			ctx.token = optarg;
+			break;
 		case 'j':
 			ctx.json = true;
 			break;
@@ -143,6 +150,12 @@ main(int argc, char *argv[])
 	}
 	if (optind >= argc) {
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!ctx.token && getenv("CONSENTD_TOKEN") && *getenv("CONSENTD_TOKEN"))
+		ctx.token = getenv("CONSENTD_TOKEN");
+	if (ctx.url && strncmp(ctx.url, "https://", 8) != 0) {
+		fprintf(stderr, "consentctl: --url must be an https:// URL\n");
 		return EXIT_USAGE;
 	}
 	if (!ctx.socket_path) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "codec.h"
 #include "consentd.h"
 #include "log.h"
 #include "yamlnode.h"
@@ -53,6 +54,10 @@ static const struct config_key config_keys[] = {
 	    true },
 	{ "budgets.reservation_ttl", CONFIG_DURATION, OFF(reservation_ttl),
 	    USEC_PER_SEC, 365 * USEC_PER_DAY, true },
+	{ "tls.listen", CONFIG_STRING, OFF(tls_listen), 0, 0, false },
+	{ "tls.certificate", CONFIG_PATH, OFF(tls_cert), 0, 0, false },
+	{ "tls.key", CONFIG_PATH, OFF(tls_key), 0, 0, false },
+	{ "tls.client_ca", CONFIG_PATH, OFF(tls_client_ca), 0, 0, false },
 	{ "alerts.webhook", CONFIG_URL, OFF(alert_webhook), 0, 0, true },
 	{ "alerts.format", CONFIG_ALERT_FORMAT, OFF(alert_format), 0, 0, true },
 	{ "alerts.queue_max", CONFIG_INT, OFF(alert_queue_max), 1, 1000000,
@@ -167,6 +172,13 @@ role_name(unsigned role)
 static bool
 principal_valid(const char *p)
 {
+	if (strncmp(p, "token:", 6) == 0) {
+		uint8_t h[32];
+		return hex_decode(p + 6, strlen(p + 6), h, sizeof(h)) == 0;
+	}
+	if (strncmp(p, "cert:", 5) == 0)
+		return p[5] != '\0' && strlen(p) < 260 &&
+		    !strpbrk(p, "\n\r");
 	if (*p == '@')
 		p++;
 	if (!*p || strlen(p) > 64)
@@ -220,7 +232,7 @@ config_access(struct config *c, const struct ynode *map, struct diag *d)
 			}
 			if (!principal_valid(who)) {
 				ydiag(d, list->items[j],
-				    "expected a user name, @group, uid or @gid");
+				    "expected a user name, @group, uid, @gid, cert:COMMON-NAME or token:SHA256");
 				r = -EINVAL;
 				continue;
 			}

@@ -5,6 +5,8 @@
 
 #include <event2/event.h>
 #include <event2/http.h>
+
+typedef void (*evhttp_cb)(struct evhttp_request *, void *);
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <sys/types.h>
@@ -41,6 +43,10 @@ struct config {
 	int64_t alert_retries;   /* attempts per alert */
 	usec_t alert_timeout;    /* per attempt */
 	int64_t alert_budget_percent; /* alert when a budget passes this */
+	char *tls_listen;        /* HOST:PORT of the TLS listener; empty: none */
+	char *tls_cert;          /* server certificate chain (PEM) */
+	char *tls_key;           /* its private key (PEM, mode 0600) */
+	char *tls_client_ca;     /* CA for client certificates; empty: none */
 	struct access_rule *access; /* who holds which roles (access:) */
 	size_t naccess;
 	bool access_set;         /* an access: section was given */
@@ -55,8 +61,9 @@ enum role {
 	ROLE_ALL = ROLE_RECORDER | ROLE_CHECKER | ROLE_AUDITOR | ROLE_ADMIN,
 };
 
-/* A principal: a user name, "@group", or a numeric uid ("1001") or gid
- * ("@1001"); roles granted to it. */
+/* A principal: a user name, "@group", a numeric uid ("1001") or gid
+ * ("@1001"), a TLS client certificate "cert:COMMON-NAME", or a bearer
+ * token "token:SHA256-HEX"; roles granted to it. */
 struct access_rule {
 	char *principal;
 	unsigned roles;
@@ -245,6 +252,14 @@ void route_impact(struct daemon *d, struct evhttp_request *req,
 /* replay.c: re-evaluation of a recorded decision. */
 void route_replay(struct daemon *d, struct evhttp_request *req,
     const char *rest);
+
+/* tls.c: the optional TLS listener. */
+struct tls;
+int tls_start(struct daemon *d, evhttp_cb dispatch, void *dispatch_arg,
+    struct tls **ret);
+void tls_stop(struct tls *t);
+int tls_request_roles(const struct config *c, struct evhttp_request *req,
+    unsigned *ret_roles, char *who, size_t wholen);
 
 /* alerts.c: webhooks. */
 struct evbuffer;

@@ -17,7 +17,8 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/metrics.c \
 	daemon/lineage.c \
 	daemon/replay.c \
-	daemon/alerts.c
+	daemon/alerts.c \
+	daemon/tls.c
 
 sbin_PROGRAMS += consentd
 consentd_SOURCES = daemon/main.c

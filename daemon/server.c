@@ -23,6 +23,7 @@
 struct server {
 	struct daemon *daemon;
 	struct evhttp *http;
+	struct tls *tls;      /* optional TCP + TLS listener */
 	struct evconnlistener *listener;
 	char *bound_path; /* socket file we created, removed on exit */
 };
@@ -296,8 +297,13 @@ request_roles(struct server *s, struct evhttp_request *req, uid_t *ret_uid)
 	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
+	unsigned tls_roles;
+	char who[128];
 
 	*ret_uid = (uid_t)-1;
+	if (tls_request_roles(s->daemon->config, req, &tls_roles, who,
+		sizeof(who)) == 0)
+		return tls_roles;
 	if (fd < 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
 	    len != sizeof(cred))
@@ -500,6 +506,11 @@ server_listen(struct server *s, const struct config *c)
 	}
 	if (!evhttp_bind_listener(s->http, s->listener))
 		return log_error_errno(ENOMEM, "Failed to bind HTTP listener");
+	if (c->tls_listen && *c->tls_listen) {
+		r = tls_start(s->daemon, server_dispatch, s, &s->tls);
+		if (r < 0)
+			return r;
+	}
 	server_apply_limits(s, c);
 	return 0;
 }
@@ -509,6 +520,7 @@ server_free(struct server *s)
 {
 	if (!s)
 		return;
+	tls_stop(s->tls);
 	/* evhttp_free frees the bound listener too. */
 	if (s->http)
 		evhttp_free(s->http);
