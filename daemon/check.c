@@ -309,11 +309,15 @@ check_commit(struct ledger *l, struct ledger_job *job)
 		const char *prev = json_string_value(json_object_get(
 		    json_object_get(entry, "entry"), "decision"));
 		if (entry && !streq(prev, "error")) {
-			job->response = json_pack("{s:s, s:O, s:b, s:o}", "job",
-			    c->job.id, "decision",
-			    json_object_get(json_object_get(entry, "entry"),
-				"decision"),
-			    "idempotent", 1, "entry", entry);
+			json_t *rec = json_object_get(entry, "entry");
+			/* The same shape as a fresh answer, from the entry. */
+			job->response = json_pack("{s:s, s:O, s:O, s:b, s:O, s:o}",
+			    "job", c->job.id, "decision",
+			    json_object_get(rec, "decision"), "reason",
+			    json_object_get(rec, "reason"), "idempotent", 1,
+			    "budgets", json_object_get(rec, "budgets") ?
+				json_object_get(rec, "budgets") : json_null(),
+			    "entry", entry);
 			job->receipt_index = index;
 			job->want_receipt = true;
 			return job->response ? 0 : -ENOMEM;

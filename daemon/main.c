@@ -403,6 +403,8 @@ main(int argc, char *argv[])
 	/* The ledger, keys and secrets are private to the daemon. */
 	umask(0077);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit must show as EFBIG on write, not kill us. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (evthread_use_pthreads() < 0)
 		fatal("Failed to enable libevent threading");
 	d.base = event_base_new();
