@@ -13,7 +13,10 @@ fuzz_setup() {
 	fuzz_env=$top_builddir/fuzz/build.env
 	[ -r "$fuzz_env" ] ||
 		fuzz_die "$fuzz_env is missing: run 'make check' or 'make fuzz'"
+	# FUZZ_CC in the environment wins over the configured one.
+	fuzz_cc_env=${FUZZ_CC:-}
 	. "$fuzz_env"
+	[ -z "$fuzz_cc_env" ] || FUZZ_CC=$fuzz_cc_env
 	srcdir=$abs_top_srcdir
 	builddir=$abs_top_builddir
 	fuzz_dir=$srcdir/tests/fuzz
