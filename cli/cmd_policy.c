@@ -18,14 +18,6 @@
 
 #define POLICY_TEST_MAX_FILES 64
 
-/* Kept until lib/ provides the ledger's consent source: --ledger then
- * fails closed (exit 3) instead of evaluating without consent. */
-__attribute__((weak)) int
-ledger_consent_source_open(const char *db_path, struct consent_source *ret)
-{
-	return -EOPNOTSUPP;
-}
-
 static void
 diag_json_append(json_t *list, const struct diag *d)
 {

@@ -10,7 +10,9 @@ cli_libcli_la_SOURCES = \
 	cli/cmd_consent.c \
 	cli/cmd_ledger.c \
 	cli/cmd_check.c \
-	cli/cmd_audit.c
+	cli/cmd_audit.c \
+	cli/cmd_policy.c \
+	cli/cmd_dp.c
 
 bin_PROGRAMS += consentctl
 consentctl_SOURCES = cli/main.c

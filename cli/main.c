@@ -28,6 +28,9 @@ static const struct command commands[] = {
 	{ "log", cmd_log, false, "search the audit trail" },
 	{ "report", cmd_report, false, "summary reports (text, JSON, HTML)" },
 	{ "keygen", cmd_keygen, true, "generate a ledger signing key" },
+	{ "policy", cmd_policy, true, "validate and test policies" },
+	{ "evaluate", cmd_evaluate, true, "evaluate a dataset against policies" },
+	{ "dp", cmd_dp, true, "privacy loss of DP-SGD and friends; noise for a target" },
 };
 
 static void
