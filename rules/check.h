@@ -83,6 +83,12 @@ struct reader_field check_column_field(const struct check_column *col,
 int check_manifest_role_field(const struct manifest *m,
     enum manifest_role role, const char **ret);
 
+/* Names read from the data (column names) may hold any bytes: these give
+ * them as valid UTF-8 without control characters, each other byte written
+ * as \xNN. check_printable returns a malloc'd string (NULL: no memory). */
+char *check_printable(const char *s);
+json_t *check_json_string(const char *s);
+
 /* Whether name matches any of the fnmatch(3) globs. */
 bool check_globs_match(const struct policy_strv *globs, const char *name);
 

@@ -98,7 +98,7 @@ consent_end(struct check *c, const struct reader *r, bool complete)
 		snprintf(limit, sizeof(limit), "%g%%",
 		    rc->max_fraction * 100.0);
 	}
-	if ((k = check_evidence_set(c, "purpose", json_string(s->purpose))) <
+	if ((k = check_evidence_set(c, "purpose", check_json_string(s->purpose))) <
 		0 ||
 	    (k = check_evidence_uint(c, "rows", s->rows)) < 0 ||
 	    (k = check_evidence_uint(c, "missing", s->missing)) < 0 ||

@@ -78,16 +78,20 @@ fields_add(struct check *c, json_t *list, struct buf *names, size_t *nbad,
     const char *name, const struct manifest_field *f, bool in_data)
 {
 	struct fields_verdict v = { 0 };
+	_cleanup_free_ char *shown = NULL;
 	json_t *o;
 
 	if (!judge(&c->rule->fields, name, f, &v))
 		return 0;
+	shown = check_printable(name);
+	if (!shown)
+		return -ENOMEM;
 	if (*nbad < FIELDS_REASON_NAMES &&
-	    buf_printf(names, "%s'%s'", *nbad ? ", " : "", name) < 0)
+	    buf_printf(names, "%s'%s'", *nbad ? ", " : "", shown) < 0)
 		return -ENOMEM;
 	if ((*nbad)++ >= FIELDS_MAX_LISTED)
 		return 0;
-	o = json_pack("{s:s,s:s,s:b,s:b}", "column", name, "reason", v.why,
+	o = json_pack("{s:s,s:s,s:b,s:b}", "column", shown, "reason", v.why,
 	    "declared", f != NULL, "in_data", in_data);
 	if (!o)
 		return -ENOMEM;

@@ -282,7 +282,7 @@ kanon_end(struct check *c, const struct reader *r, bool complete)
 
 		for (size_t i = 0; names && i < s->nqi; i++)
 			if (json_array_append_new(names,
-				json_string(s->qi[i].name)) < 0) {
+				check_json_string(s->qi[i].name)) < 0) {
 				json_decref(names);
 				names = NULL;
 			}
@@ -301,7 +301,7 @@ kanon_end(struct check *c, const struct reader *r, bool complete)
 		0)
 		return k;
 	if (s->ldiv && (k = check_evidence_set(c, "sensitive",
-			    json_string(s->sensitive.name))) < 0)
+			    check_json_string(s->sensitive.name))) < 0)
 		return k;
 	if (below == 0)
 		return check_set(c, EVAL_PASS,

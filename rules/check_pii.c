@@ -213,6 +213,7 @@ pii_end(struct check *c, const struct reader *r, bool complete)
 	for (size_t i = 0; i < s->ncols; i++) {
 		const struct pii_column *col = &s->cols[i];
 		const char *name = reader_column_name(r, i);
+		_cleanup_free_ char *shown = NULL;
 		double rate;
 		json_t *o;
 
@@ -221,17 +222,19 @@ pii_end(struct check *c, const struct reader *r, bool complete)
 		scanned++;
 		if (col->hits == 0)
 			continue;
+		if (!(shown = check_printable(name)))
+			return -ENOMEM;
 		rate = (double)col->hits / (double)col->values;
 		if (rate > rp->max_rate) {
 			if (over < PII_REASON_NAMES &&
 			    buf_printf(&names, "%s'%s' (%.4g%%)",
-				over ? ", " : "", name, rate * 100.0) < 0)
+				over ? ", " : "", shown, rate * 100.0) < 0)
 				return -ENOMEM;
 			over++;
 		}
 		if (listed++ >= PII_MAX_LISTED)
 			continue;
-		o = json_pack("{s:s,s:b,s:I,s:I,s:f,s:o,s:o}", "column", name,
+		o = json_pack("{s:s,s:b,s:I,s:I,s:f,s:o,s:o}", "column", shown,
 		    "declared", manifest_field(c->manifest, name) != NULL,
 		    "hits", (json_int_t)col->hits, "values",
 		    (json_int_t)col->values, "rate", rate, "detectors",

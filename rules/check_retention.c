@@ -95,7 +95,7 @@ retention_end(struct check *c, const struct reader *r, bool complete)
 		    "timestamp field '%s' is not a column of the data",
 		    s->field.name);
 	duration_format(c->rule->retention.max_age, age, sizeof(age));
-	if ((k = check_evidence_set(c, "field", json_string(s->field.name))) <
+	if ((k = check_evidence_set(c, "field", check_json_string(s->field.name))) <
 		0 ||
 	    (k = check_evidence_set(c, "max_age", json_string(age))) < 0 ||
 	    (k = check_evidence_set(c, "at",

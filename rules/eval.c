@@ -159,6 +159,72 @@ check_evidence_uint(struct check *c, const char *key, uint64_t v)
 	    json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v));
 }
 
+/* Length of the valid UTF-8 sequence at s (1 to 4), or 0. */
+static size_t
+utf8_valid_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		cp = c & 0x07;
+	} else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+char *
+check_printable(const char *s)
+{
+	struct buf b = BUF_INIT(0);
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_valid_len(p);
+		int r;
+
+		if (n == 0 || *p < 0x20 || *p == 0x7f) {
+			r = buf_printf(&b, "\\x%02x", *p);
+			n = 1;
+		} else
+			r = buf_append(&b, p, n);
+		if (r < 0) {
+			buf_free(&b);
+			return NULL;
+		}
+		p += n;
+	}
+	if (!b.data && buf_append(&b, "", 0) < 0)
+		return NULL;
+	return buf_steal(&b);
+}
+
+json_t *
+check_json_string(const char *s)
+{
+	_cleanup_free_ char *clean = check_printable(s);
+
+	return clean ? json_string(clean) : NULL;
+}
+
 void
 check_rows_add(struct check_rows *rows, uint64_t row)
 {
@@ -823,10 +889,11 @@ format_name(enum reader_format f)
 	return "?";
 }
 
+/* Strings in results may come from file names or data: always valid. */
 static json_t *
 json_str_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	return s ? check_json_string(s) : json_null();
 }
 
 static json_t *

@@ -77,6 +77,10 @@ EXTRA_DIST += \
 	tests/data/eval/no_policy/log.csv \
 	tests/data/eval/no_policy/log.yaml \
 	tests/data/eval/no_policy/policy.yaml \
+	tests/data/eval/odd_names/case.json \
+	tests/data/eval/odd_names/odd.csv \
+	tests/data/eval/odd_names/odd.yaml \
+	tests/data/eval/odd_names/policy.yaml \
 	tests/data/eval/pii_undeclared/case.json \
 	tests/data/eval/pii_undeclared/events.jsonl \
 	tests/data/eval/pii_undeclared/events.yaml \

@@ -221,6 +221,7 @@ GOLDEN(malformed)
 GOLDEN(unreadable)
 GOLDEN(no_policy)
 GOLDEN(labels)
+GOLDEN(odd_names)
 
 /* One lookup per record with a subject, and the dataset's fingerprint is
  * the SHA-256 of the file as stored. */
@@ -522,6 +523,7 @@ main(void)
 		cmocka_unit_test(t_unreadable),
 		cmocka_unit_test(t_no_policy),
 		cmocka_unit_test(t_labels),
+		cmocka_unit_test(t_odd_names),
 		cmocka_unit_test(t_consent_lookups_and_fingerprint),
 		cmocka_unit_test(t_consent_lookup_error),
 		cmocka_unit_test(t_no_purpose),
