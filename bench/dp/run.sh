@@ -1,12 +1,22 @@
 #!/bin/sh
 # Benchmarks the DP accountant (C) against the Python reference, and prints
 # a Markdown section for bench/RESULTS.md.
-# Usage: bench/dp/run.sh [BUILDDIR]   (default: build-dp)
+# Usage: bench/dp/run.sh [BUILDDIR]
+# BUILDDIR (default: build-dp-rel) is configured without --enable-debug
+# if it does not exist yet.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$top/build-dp}
+build=${1:-$top/build-dp-rel}
+if [ ! -f "$build/Makefile" ]; then
+	mkdir -p "$build"
+	(cd "$build" && "$top/configure" -q >/dev/null)
+fi
+if grep -q -- '-O0' "$build/Makefile"; then
+	echo "run.sh: $build is a debug (-O0) build; use an optimized one" >&2
+	exit 2
+fi
+make -C "$build" bench/dp/bench_dp >/dev/null
 bin=$build/bench/dp/bench_dp
-[ -x "$bin" ] || make -C "$build" bench/dp/bench_dp >/dev/null
 py=python3
 
 c_out=$("$bin" 2001)
@@ -23,9 +33,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a / b }'; }
 cat <<EOT
 ## dp
 
-Command: \`bench/dp/run.sh\` (C: \`bench/dp/bench_dp 2001\`, median of 2001
-runs; Python: \`tests/dp/reference.py --bench 1000\`, median of 21 runs for one
-job, one run for 1000 jobs). Machine: $(nproc) cores,
+Command: \`bench/dp/run.sh\` (C built with the default -O2 flags:
+\`bench/dp/bench_dp 2001\`, median of 2001 runs; Python $("$py" -c 'import sys; print(sys.version.split()[0])'):
+\`tests/dp/reference.py --bench 1000\`, median of 21 runs for one job, one
+run for 1000 jobs). Machine: $(nproc) cores,
 $(free -g | awk '/^Mem:/ { print $2 }') GiB memory,
 $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo),
 load average $(cut -d' ' -f1-3 /proc/loadavg) at the time.

@@ -633,8 +633,10 @@ dp_rdp_pure(double epsilon, double order, double *ret)
 
 	if (!(epsilon >= 0) || !isfinite(epsilon) || !order_ok(order))
 		return -EINVAL;
-	/* (a, eps)-RDP: Mironov (2017) Prop. 3; (a, a eps^2 / 2)-RDP: Bun
-	 * and Steinke (2016) Prop. 3.3. */
+	/* eps-DP bounds the infinite-order Renyi divergence by eps, and the
+	 * divergence is nondecreasing in the order (Mironov 2017, sec. III):
+	 * (a, eps)-RDP.  It is also (eps^2/2)-zCDP, i.e. (a, a eps^2 / 2)-RDP
+	 * (Bun and Steinke 2016, Prop. 3.3). */
 	v = fmin(epsilon, order * epsilon * epsilon / 2.0);
 	*ret = dp_round_up(v, DP_REL_MARGIN);
 	return 0;
