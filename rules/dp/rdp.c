@@ -419,6 +419,7 @@ log_series_frac(struct sgd_ctx *ctx, double alpha, bool accurate)
 	for (unsigned i = 0;; i++) {
 		double j = alpha - i, x = ((double)i * i - i) / s2;
 		double lci, lcj, lz, mag, r, lphi, ldiff, ldmag;
+		double common, mi, m0, m1, my, mn;
 		double p0 = -INFINITY, p1, py = -INFINITY, pn = -INFINITY;
 		bool in_tail;
 
@@ -428,23 +429,34 @@ log_series_frac(struct sgd_ctx *ctx, double alpha, bool accurate)
 		lci = lc + i * lq + j * l1q;
 		lcj = lc + j * lq + i * l1q;
 		lz = log_q((z0 - j) / sigma);
-		mag = fabs(lc) * (i + 8.0) + 8.0 * (fabs(i * lq) +
-		    fabs(j * l1q) + fabs(j * lq) + fabs(i * l1q) + x +
-		    fabs(j * j - j) / s2 + fabs(lz) + i + 4.0);
+		/* Error magnitudes of the pieces' logs: lc carries i
+		 * roundings; every component a few ulps of its size. */
+		common = fabs(lc) * (i + 8.0) + 8.0 * (i + 4.0);
+		mi = common + 8.0 * (fabs(i * lq) + fabs(j * l1q));
 		p1 = lcj + (j * j - j) / s2 + lz;
+		m1 = common + 8.0 * (fabs(j * lq) + fabs(i * l1q) +
+		    fabs(j * j - j) / s2 + fabs(lz));
+		m0 = my = mn = mi;
 		in_tail = !accurate || (i >= 1 && isnan(ldiff));
 		if (in_tail) {
-			mag += 8.0 * fabs(lphi);
 			p0 = lci + x + lphi;
-			if (accurate)
+			m0 += 8.0 * (x + fabs(lphi));
+			if (accurate) {
 				py = lci + ctx->lphi0;
+				my += 8.0 * fabs(ctx->lphi0);
+			}
 		} else if (i >= 1) {
 			/* (E_i - 1) P(Z < u0), and -E_i (Q(u_i) - Q(u0)) */
-			mag += 8.0 * ldmag;
-			if (i >= 2)
-				p0 = lci + log_expm1(x) + ctx->lphi0;
+			if (i >= 2) {
+				double le = log_expm1(x);
+
+				p0 = lci + le + ctx->lphi0;
+				m0 += 8.0 * (x + fabs(le) + fabs(ctx->lphi0));
+			}
 			pn = lci + x + ldiff;
+			mn += 8.0 * (x + ldmag);
 		}
+		mag = fmax(fmax(m0, m1), fmax(my, mn));
 
 		/* Every fourth term past i_min: stop when the remainder
 		 * brackets are narrow enough. */
@@ -484,10 +496,10 @@ log_series_frac(struct sgd_ctx *ctx, double alpha, bool accurate)
 				}
 			}
 		}
-		lsum_add(sign > 0 ? &pos : &neg, p0, U * mag);
-		lsum_add(sign > 0 ? &pos : &neg, p1, U * mag);
-		lsum_add(sign > 0 ? &neg : &pos, py, U * mag);
-		lsum_add(sign > 0 ? &neg : &pos, pn, U * mag);
+		lsum_add(sign > 0 ? &pos : &neg, p0, U * m0);
+		lsum_add(sign > 0 ? &pos : &neg, p1, U * m1);
+		lsum_add(sign > 0 ? &neg : &pos, py, U * my);
+		lsum_add(sign > 0 ? &neg : &pos, pn, U * mn);
 		prev0 = in_tail ? p0 : NAN;
 		prev1 = p1;
 		prevy = py;
