@@ -1,5 +1,6 @@
 /* Dataset manifests (consentd-manifest(5)): the claim a data owner makes
- * about one data file, in consentd's own format or as a fideslang dataset. */
+ * about one data file, in consentd's own format or as a fideslang dataset.
+ * A parsed manifest is only read afterwards and may be shared by threads. */
 #ifndef CONSENTD_MANIFEST_H
 #define CONSENTD_MANIFEST_H
 

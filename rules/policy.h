@@ -1,5 +1,6 @@
 /* Policies: the YAML policy language (consentd-policy(5)) parsed into an
- * immutable structure that evaluations share. */
+ * immutable structure that evaluations share: once parsed, a policy is only
+ * read, so any number of threads may evaluate it at once. */
 #ifndef CONSENTD_POLICY_H
 #define CONSENTD_POLICY_H
 
