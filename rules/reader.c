@@ -117,7 +117,8 @@ reader_open(const char *path, const struct reader_options *opt,
 
 	if (!path)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* Non-blocking, so that a FIFO cannot stall the open. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
@@ -128,6 +129,13 @@ reader_open(const char *path, const struct reader_options *opt,
 	if (S_ISDIR(st.st_mode)) {
 		close(fd);
 		return -EISDIR;
+	}
+	/* Datasets are regular files: a FIFO or device could block a worker
+	 * forever or never end. */
+	if (!S_ISREG(st.st_mode) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		close(fd);
+		return -EINVAL;
 	}
 	k = reader_new(opt, &r);
 	if (k < 0) {

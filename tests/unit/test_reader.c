@@ -724,11 +724,30 @@ t_large_straddling(void **state)
 	assert_int_equal(reader_next(r), 0);
 }
 
+/* A FIFO (or any non-regular file) is refused at once, not read. */
+static void
+t_open_refuses_fifo(void **state)
+{
+	struct reader_options opt = { .format = READER_CSV };
+	struct reader *r = NULL;
+	char dir[] = "/tmp/consentd-reader-XXXXXX", path[64];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo.csv", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(reader_open(path, &opt, &r), -EINVAL);
+	assert_null(r);
+	assert_int_equal(reader_open(dir, &opt, &r), -EISDIR);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_format_names),
+		cmocka_unit_test(t_open_refuses_fifo),
 		cmocka_unit_test(t_csv_basic),
 		cmocka_unit_test(t_csv_quotes),
 		cmocka_unit_test(t_csv_embedded_newlines),
