@@ -5,7 +5,6 @@
 #include <getopt.h>
 #include <math.h>
 #include <string.h>
-#include <time.h>
 
 #include "budget.h"
 #include "codec.h"
@@ -22,6 +21,8 @@
 #define AUDIT_WEEKLY_SPAN (3 * 366 * USEC_PER_DAY)
 /* Empty periods between two with events are drawn up to this many. */
 #define AUDIT_MAX_BUCKETS 2000
+/* A denial no enforced rule or budget accounts for (no policy applied). */
+#define DENIAL_OTHER "(no enforced rule recorded as failed)"
 
 /*
  * The entry kinds the daemon writes, and the field holding each one's own
@@ -95,13 +96,35 @@ body_str(const json_t *body, const char *key)
 	return json_string_value(json_object_get(body, key));
 }
 
+static const char *
+jstr(const json_t *o, const char *key, const char *dflt)
+{
+	const char *s = body_str(o, key);
+
+	return s ? s : dflt;
+}
+
+static long long
+jint(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static double
+jnum(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
 static json_t *
 num_or_null(double v)
 {
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
-/* RFC 3339 in UTC; to the second when short is set. */
+/* RFC 3339 in UTC; cut to the second for short_form. */
 static const char *
 format_time(usec_t t, bool short_form, char out[TIME_RFC3339_MAX])
 {
@@ -119,7 +142,8 @@ walk_emit(struct audit_walk *w, const json_t *j, usec_t t, bool has_time,
 {
 	struct audit_entry e = {
 		.json = j,
-		.index = (uint64_t)json_integer_value(json_object_get(j, "index")),
+		.index = (uint64_t)json_integer_value(json_object_get(j,
+		    "index")),
 		.kind = json_string_value(json_object_get(j, "kind")),
 		.body = json_object_get(j, "entry"),
 		.time = t,
@@ -200,7 +224,8 @@ walk_daemon(struct cli_ctx *ctx, struct audit_walk *w)
 			r = walk_entry(w, j);
 			if (r < 0) {
 				json_decref(resp);
-				fprintf(stderr, "consentctl: %s\n", strerror(-r));
+				fprintf(stderr, "consentctl: %s\n",
+				    strerror(-r));
 				return EXIT_UNAVAILABLE;
 			}
 			next = (uint64_t)idx + 1;
@@ -228,8 +253,8 @@ walk_db_entry(void *userdata, uint64_t index, const uint8_t *data, size_t len)
 		snprintf(kind, sizeof(kind), "invalid");
 		body = json_null();
 	}
-	j = json_pack("{s:I, s:s, s:s, s:o}", "index", (json_int_t)index, "kind",
-	    kind, "leaf", leaf, "entry", body);
+	j = json_pack("{s:I, s:s, s:s, s:o}", "index", (json_int_t)index,
+	    "kind", kind, "leaf", leaf, "entry", body);
 	if (!j)
 		return -ENOMEM;
 	r = walk_entry(w, j);
@@ -372,7 +397,7 @@ parse_token(const char *arg, struct audit_filter *f)
 
 	if (strlen(arg) != AUDIT_TOKEN_HEX ||
 	    hex_decode(arg, AUDIT_TOKEN_HEX, raw, sizeof(raw)) < 0) {
-		cli_usage_error("--token: expected %d hex digits (a subject's ledger token)",
+		cli_usage_error("--subject-token: expected %d hex digits (a subject's ledger token)",
 		    AUDIT_TOKEN_HEX);
 		return -EINVAL;
 	}
@@ -397,17 +422,17 @@ enum {
 	OPT_FORMAT,
 };
 
-#define AUDIT_FILTER_OPTIONS                                                   \
-	{ "since", required_argument, NULL, OPT_SINCE },                       \
-	    { "until", required_argument, NULL, OPT_UNTIL },                   \
-	    { "kind", required_argument, NULL, OPT_KIND },                     \
-	    { "subject", required_argument, NULL, OPT_SUBJECT },               \
-	    { "token", required_argument, NULL, OPT_TOKEN },                   \
-	    { "job", required_argument, NULL, OPT_JOB },                       \
-	    { "decision", required_argument, NULL, OPT_DECISION },             \
-	    { "db", required_argument, NULL, OPT_DB },                         \
-	    { "offline", no_argument, NULL, OPT_OFFLINE },                     \
-	    { "help", no_argument, NULL, 'h' }
+#define AUDIT_FILTER_OPTIONS						\
+	{ "since", required_argument, NULL, OPT_SINCE },		\
+	{ "until", required_argument, NULL, OPT_UNTIL },		\
+	{ "kind", required_argument, NULL, OPT_KIND },			\
+	{ "subject", required_argument, NULL, OPT_SUBJECT },		\
+	{ "subject-token", required_argument, NULL, OPT_TOKEN },	\
+	{ "job", required_argument, NULL, OPT_JOB },			\
+	{ "decision", required_argument, NULL, OPT_DECISION },		\
+	{ "db", required_argument, NULL, OPT_DB },			\
+	{ "offline", no_argument, NULL, OPT_OFFLINE },			\
+	{ "help", no_argument, NULL, 'h' }
 
 /* 1 when c was a filter option, 0 when it is not one, -EINVAL on a bad
  * value (reported). */
@@ -497,9 +522,9 @@ filter_prepare(struct cli_ctx *ctx, struct audit_filter *f)
 	if (f->offline && !f->db)
 		return cli_usage_error("--offline needs --db FILE");
 	if (f->subject && f->has_token)
-		return cli_usage_error("give --subject or --token, not both");
+		return cli_usage_error("give --subject or --subject-token, not both");
 	if (f->subject && f->db)
-		return cli_usage_error("--subject needs the daemon (only it can map a subject to its token); offline, use --token");
+		return cli_usage_error("--subject needs the daemon (only it can map a subject to its token); offline, use --subject-token");
 	if (f->has_since && f->has_until && f->until <= f->since)
 		return cli_usage_error("--until must be later than --since");
 	if (f->subject)
@@ -559,8 +584,11 @@ html_put(FILE *f, const char *s)
 			fputs("&#39;", f);
 			break;
 		default:
-			fputc((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t' ?
-				'?' : *s, f);
+			if ((unsigned char)*s < 0x20 && *s != '\n' &&
+			    *s != '\t')
+				fputc('?', f);
+			else
+				fputc(*s, f);
 		}
 	}
 }
@@ -680,7 +708,8 @@ log_entry(void *userdata, const struct audit_entry *e)
 	if (ls->format == LOG_CSV) {
 		char idx[24];
 		const json_t *b = e->body;
-		snprintf(idx, sizeof(idx), "%llu", (unsigned long long)e->index);
+		snprintf(idx, sizeof(idx), "%llu",
+		    (unsigned long long)e->index);
 		csv_field(stdout, idx, false);
 		csv_field(stdout, when, false);
 		csv_field(stdout, e->kind, false);
@@ -718,7 +747,7 @@ cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 		case 'h':
 			printf("Usage: consentctl log [--since T] [--until T] [--kind K]... [--job J]\n"
 			       "                      [--decision allow|deny|error]\n"
-			       "                      [--subject S | --token HEX] [--csv]\n"
+			       "                      [--subject S | --subject-token HEX] [--csv]\n"
 			       "                      [--offline --db FILE]\n\n"
 			       "Searches the audit trail: every ledger entry that matches all the\n"
 			       "conditions given, one line each (index, time, kind, summary), like\n"
@@ -735,8 +764,8 @@ cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 			       "  --subject S           the consent and erasure entries of subject S\n"
 			       "                        (its token is looked up; the id never appears\n"
 			       "                        in the output). An erased subject cannot be\n"
-			       "                        found by its id: use --token.\n"
-			       "  --token HEX           entries of the subject with this ledger token\n"
+			       "                        found by its id: use --subject-token.\n"
+			       "  --subject-token HEX   entries of the subject with this ledger token\n"
 			       "  --db FILE, --offline  read a database file instead of the daemon\n\n"
 			       "Entries are filed under their own time: 'recorded' for consent and\n"
 			       "erasure, 'decided' for decision. policy, budget_settle and\n"
@@ -800,10 +829,10 @@ struct report {
 	usec_t first, last;
 	bool has_first;
 	uint64_t checks, allow, deny, error;
-	json_t *denials;   /* "policy:rule" -> {"policy", "rule", "count"} */
-	json_t *days;      /* "YYYY-MM-DD" -> {"granted", "revoked", "expired"} */
+	json_t *denials;   /* "policy:rule" -> {policy, rule, count} */
+	json_t *days;      /* "YYYY-MM-DD" -> {granted, revoked, expired} */
 	uint64_t granted, revoked, expired, erasures, settlements, releases;
-	json_t *policies;  /* [{"index", "name", "version", "mode", "sha256"}] */
+	json_t *policies;  /* [{index, name, version, mode, sha256}] */
 	json_t *states;    /* budget -> state replayed from the entries */
 	json_t *series;    /* budget -> {"start", "points": [...]} */
 	uint64_t replay_errors;
@@ -937,10 +966,10 @@ replay_point(struct report *rp, const struct audit_entry *e,
 			return -ENOMEM;
 	}
 	p = json_pack("{s:I, s:s?, s:s, s:s, s:o, s:o}", "index",
-	    (json_int_t)e->index, "time", e->has_time ?
-		time_format_rfc3339(e->time, t) : NULL, "event", event, "job", job,
-	    "remaining", num_or_null(st.remaining), "committed",
-	    num_or_null(st.spent));
+	    (json_int_t)e->index, "time",
+	    e->has_time ? time_format_rfc3339(e->time, t) : NULL, "event",
+	    event, "job", job, "remaining", num_or_null(st.remaining),
+	    "committed", num_or_null(st.spent));
 	if (!p || json_array_append_new(json_object_get(s, "points"), p) < 0)
 		return -ENOMEM;
 	return 0;
@@ -972,36 +1001,36 @@ replay_budgets(struct report *rp, const struct audit_entry *e, bool match)
 	    streq(body_str(e->body, "decision"), "allow")) {
 		json_array_foreach(json_object_get(e->body, "budgets"), i, it) {
 			name = body_str(it, "budget");
-			if (!name || !json_is_true(json_object_get(it, "charged")))
+			if (!name ||
+			    !json_is_true(json_object_get(it, "charged")))
 				continue;
 			state = json_object_get(rp->states, name);
 			if (!state) {
-				state = budget_state_new(json_number_value(
-				    json_object_get(it, "epsilon")),
-				    json_number_value(json_object_get(it,
-					"delta")),
+				state = budget_state_new(jnum(it, "epsilon"),
+				    jnum(it, "delta"),
 				    streq(body_str(it, "accountant"), "basic") ?
-					DP_ACCOUNTANT_BASIC : DP_ACCOUNTANT_RDP);
+				    DP_ACCOUNTANT_BASIC : DP_ACCOUNTANT_RDP);
 				if (!state || json_object_set_new(rp->states,
 				    name, state) < 0)
 					return -ENOMEM;
 			}
 			before = state_remaining(state);
-			if (budget_state_reserve(state, job, body_str(it, "cost"),
-				body_str(it, "expires")) < 0) {
+			if (budget_state_reserve(state, job,
+				body_str(it, "cost"), body_str(it, "expires")) < 0) {
 				rp->replay_errors++;
 				continue;
 			}
 			if (match) {
-				r = replay_point(rp, e, name, "reserve", job, state,
-				    before);
+				r = replay_point(rp, e, name, "reserve", job,
+				    state, before);
 				if (r < 0)
 					return r;
 			}
 		}
 		return 0;
 	}
-	if (!streq(e->kind, "budget_settle") && !streq(e->kind, "budget_release"))
+	if (!streq(e->kind, "budget_settle") &&
+	    !streq(e->kind, "budget_release"))
 		return 0;
 	name = body_str(e->body, "budget");
 	state = name ? json_object_get(rp->states, name) : NULL;
@@ -1074,6 +1103,30 @@ report_entry(void *userdata, const struct audit_entry *e)
 }
 
 static int
+series_cmp(const void *a, const void *b)
+{
+	return strcmp(jstr(*(json_t *const *)a, "period", ""),
+	    jstr(*(json_t *const *)b, "period", ""));
+}
+
+/* Sorts a JSON array in place. */
+static void
+qsort_array(json_t *a, int (*cmp)(const void *, const void *))
+{
+	size_t n = json_array_size(a), i;
+	_cleanup_free_ json_t **v = calloc(n ? n : 1, sizeof(*v));
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(a, i));
+	qsort(v, n, sizeof(*v), cmp);
+	json_array_clear(a);
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, v[i]);
+}
+
+static int
 denial_cmp(const void *a, const void *b)
 {
 	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
@@ -1093,20 +1146,14 @@ denial_cmp(const void *a, const void *b)
 static json_t *
 denials_sorted(const json_t *denials)
 {
-	size_t n = json_object_size(denials), i = 0;
-	_cleanup_free_ json_t **v = calloc(n ? n : 1, sizeof(*v));
 	const char *key;
 	json_t *d, *out = json_array();
 
-	if (!v || !out) {
-		json_decref(out);
+	if (!out)
 		return NULL;
-	}
 	json_object_foreach((json_t *)denials, key, d)
-		v[i++] = d;
-	qsort(v, n, sizeof(*v), denial_cmp);
-	for (i = 0; i < n; i++)
-		json_array_append(out, v[i]);
+		json_array_append(out, d);
+	qsort_array(out, denial_cmp);
 	return out;
 }
 
@@ -1147,13 +1194,15 @@ bucket_next(const char *key, enum bucket b, char out[11])
 	usec_t u;
 
 	if (b == BUCKET_MONTH) {
-		if (sscanf(key, "%4d-%2d", &y, &m) != 2)
+		if (sscanf(key, "%4d-%2d", &y, &m) != 2 || y < 0 || m < 1 ||
+		    m > 12)
 			return -EINVAL;
 		if (++m > 12) {
 			m = 1;
 			y++;
 		}
-		snprintf(out, 11, "%04d-%02d", y % 10000, m);
+		snprintf(out, 11, "%04u-%02u", (unsigned)y % 10000u,
+		    (unsigned)m % 100u);
 		return 0;
 	}
 	if (time_parse_rfc3339(key, &u) < 0)
@@ -1211,9 +1260,9 @@ consent_series(const json_t *days, enum bucket b)
 		if (d)
 			json_array_append(out, d);
 		else
-			json_array_append_new(out, json_pack("{s:s, s:i, s:i, s:i}",
-			    "period", key, "granted", 0, "revoked", 0, "expired",
-			    0));
+			json_array_append_new(out,
+			    json_pack("{s:s, s:i, s:i, s:i}", "period", key,
+				"granted", 0, "revoked", 0, "expired", 0));
 		if (bucket_next(key, b, next) < 0)
 			break;
 		memcpy(key, next, sizeof(key));
@@ -1223,6 +1272,7 @@ consent_series(const json_t *days, enum bucket b)
 		json_array_clear(out);
 		json_object_foreach(by, day, d)
 			json_array_append(out, d);
+		qsort_array(out, series_cmp);
 	}
 	return out;
 }
@@ -1242,37 +1292,40 @@ budget_list(struct report *rp, const json_t *daemon_budgets)
 		name = body_str(b, "name");
 		if (!name)
 			continue;
-		o = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "name",
-		    name, "accountant", json_object_get(b, "accountant"),
-		    "epsilon", json_object_get(b, "epsilon"), "delta",
-		    json_object_get(b, "delta"), "spent_epsilon",
-		    json_object_get(b, "spent_epsilon"), "committed_epsilon",
-		    json_object_get(b, "committed_epsilon"), "remaining_epsilon",
-		    json_object_get(b, "remaining_epsilon"), "charges",
-		    json_object_get(b, "charges"));
+		o = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O}",
+		    "name", name,
+		    "accountant", json_object_get(b, "accountant"),
+		    "epsilon", json_object_get(b, "epsilon"),
+		    "delta", json_object_get(b, "delta"),
+		    "spent_epsilon", json_object_get(b, "spent_epsilon"),
+		    "committed_epsilon", json_object_get(b, "committed_epsilon"),
+		    "remaining_epsilon", json_object_get(b, "remaining_epsilon"),
+		    "charges", json_object_get(b, "charges"));
 		if (o)
 			json_array_append_new(out, o);
 	}
 	json_object_foreach(rp->states, name, state) {
 		_cleanup_dp_curve_ struct dp_curve *spent = NULL;
 		struct dp_budget_status st;
-		double delta = json_number_value(json_object_get(state, "delta"));
+		double delta = jnum(state, "delta");
 		bool listed = false;
 
 		json_array_foreach(out, i, b)
 			listed |= streq(body_str(b, "name"), name);
 		if (listed || budget_state_status(state, NULL, &st) < 0)
 			continue;
-		o = json_pack("{s:s, s:O, s:O, s:O, s:o, s:o, s:o, s:O}", "name",
-		    name, "accountant", json_object_get(state, "accountant"),
-		    "epsilon", json_object_get(state, "epsilon"), "delta",
-		    json_object_get(state, "delta"), "spent_epsilon",
-		    budget_curve_from_b64(body_str(state, "spent"), &spent) >= 0 ?
-			num_or_null(budget_curve_epsilon(spent, delta)) :
-			json_null(),
+		if (budget_curve_from_b64(body_str(state, "spent"), &spent) < 0)
+			continue;
+		o = json_pack("{s:s, s:O, s:O, s:O, s:o, s:o, s:o, s:O}",
+		    "name", name,
+		    "accountant", json_object_get(state, "accountant"),
+		    "epsilon", json_object_get(state, "epsilon"),
+		    "delta", json_object_get(state, "delta"),
+		    "spent_epsilon",
+		    num_or_null(budget_curve_epsilon(spent, delta)),
 		    "committed_epsilon", num_or_null(st.spent),
-		    "remaining_epsilon", num_or_null(st.remaining), "charges",
-		    json_object_get(state, "charges"));
+		    "remaining_epsilon", num_or_null(st.remaining),
+		    "charges", json_object_get(state, "charges"));
 		if (o)
 			json_array_append_new(out, o);
 	}
@@ -1355,28 +1408,6 @@ report_json(struct report *rp, const json_t *daemon_budgets)
 }
 
 /* Text, like aureport's summary. */
-static const char *
-jstr(const json_t *o, const char *key, const char *dflt)
-{
-	const char *s = body_str(o, key);
-
-	return s ? s : dflt;
-}
-
-static long long
-jint(const json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
-
-static double
-jnum(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 static void
 report_text(FILE *out, const json_t *rep)
 {
@@ -1386,11 +1417,11 @@ report_text(FILE *out, const json_t *rep)
 	const json_t *filters = json_object_get(rep, "filters");
 	const json_t *it, *p;
 	const char *key;
-	size_t i, j;
+	size_t i, j, width = 0;
 
 	fprintf(out, "consentd audit report (%s)\n\n",
-	    streq(jstr(rep, "source", ""), "database") ? "from a database file" :
-							  "through the daemon");
+	    streq(jstr(rep, "source", ""), "database") ?
+	    "from a database file" : "through the daemon");
 	fputs("Period:   ", out);
 	put_clean(out, jstr(period, "since", jstr(period, "first", "-")));
 	fputs(" .. ", out);
@@ -1407,7 +1438,8 @@ report_text(FILE *out, const json_t *rep)
 					    json_string_value(p));
 			else
 				put_clean(out, json_is_string(it) ?
-				    json_string_value(it) : "(unknown subject)");
+				    json_string_value(it) :
+				    "(unknown subject)");
 		}
 		fputc('\n', out);
 	}
@@ -1417,15 +1449,23 @@ report_text(FILE *out, const json_t *rep)
 	    jint(checks, "error"));
 
 	fputs("\nDenials by rule\n", out);
+	json_array_foreach(json_object_get(rep, "denials_by_rule"), i, it)
+		width = MAX(width, body_str(it, "policy") ?
+		    strlen(body_str(it, "policy")) + 1 +
+			strlen(jstr(it, "rule", "")) : strlen(DENIAL_OTHER));
 	json_array_foreach(json_object_get(rep, "denials_by_rule"), i, it) {
+		size_t len = strlen(DENIAL_OTHER);
 		fputs("  ", out);
 		if (body_str(it, "policy")) {
 			put_clean(out, body_str(it, "policy"));
 			fputc(':', out);
-			put_clean(out, body_str(it, "rule"));
+			put_clean(out, jstr(it, "rule", ""));
+			len = strlen(body_str(it, "policy")) + 1 +
+			    strlen(jstr(it, "rule", ""));
 		} else
-			fputs("(no enforced rule recorded as failed)", out);
-		fprintf(out, "  %lld\n", jint(it, "count"));
+			fputs(DENIAL_OTHER, out);
+		fprintf(out, "%*s  %6lld\n", (int)(width - len), "",
+		    jint(it, "count"));
 	}
 	if (json_array_size(json_object_get(rep, "denials_by_rule")) == 0)
 		fputs("  none\n", out);
@@ -1438,7 +1478,8 @@ report_text(FILE *out, const json_t *rep)
 		    jstr(it, "period", "?"), jint(it, "granted"),
 		    jint(it, "revoked"), jint(it, "expired"));
 	fprintf(out, "  %-10s  %8lld  %8lld  %8lld\n", "total",
-	    jint(cons, "granted"), jint(cons, "revoked"), jint(cons, "expired"));
+	    jint(cons, "granted"), jint(cons, "revoked"),
+	    jint(cons, "expired"));
 
 	fprintf(out, "\nErasures: %lld\n", jint(rep, "erasures"));
 
@@ -1455,7 +1496,7 @@ report_text(FILE *out, const json_t *rep)
 		fprintf(out, ") sha256 %.12s\n", jstr(it, "sha256", ""));
 	}
 	if (json_array_size(json_object_get(rep, "policies")) == 0)
-		fputs("  none\n", out);
+		fputs("  none recorded in this period\n", out);
 
 	fprintf(out, "\nPrivacy budgets (%lld settlements, %lld releases)\n",
 	    jint(rep, "budget_settlements"), jint(rep, "budget_releases"));
@@ -1467,7 +1508,7 @@ report_text(FILE *out, const json_t *rep)
 		fputs(" (", out);
 		put_clean(out, jstr(it, "accountant", "?"));
 		fprintf(out, "): limit epsilon %.6g at delta %g\n"
-			     "    spent %.6g, reserved %.6g, remaining %.6g; %lld charges settled\n",
+			     "    spent %.6g, reserved %.6g, remaining %.6g; charges settled: %lld\n",
 		    jnum(it, "epsilon"), jnum(it, "delta"), spent,
 		    committed - spent > 0 ? committed - spent : 0.0,
 		    jnum(it, "remaining_epsilon"), jint(it, "charges"));
@@ -1626,8 +1667,8 @@ html_burndown_chart(FILE *f, const json_t *b)
 	    BX(0), BY(prev));
 	json_array_foreach(points, i, p) {
 		v = jnum(p, "remaining");
-		fprintf(f, " %.1f,%.1f %.1f,%.1f", BX(i + 1), BY(prev), BX(i + 1),
-		    BY(v));
+		fprintf(f, " %.1f,%.1f %.1f,%.1f", BX(i + 1), BY(prev),
+		    BX(i + 1), BY(v));
 		prev = v;
 	}
 	fputs("\"/>\n", f);
@@ -1737,8 +1778,7 @@ report_html(FILE *f, const json_t *rep)
 		json_array_foreach(json_object_get(rep, "denials_by_rule"), i,
 		    it) {
 			fputs("<tr><td>", f);
-			html_put(f, jstr(it, "policy",
-			    "(no enforced rule recorded as failed)"));
+			html_put(f, jstr(it, "policy", DENIAL_OTHER));
 			fputs("</td><td>", f);
 			html_put(f, jstr(it, "rule", ""));
 			fprintf(f, "</td><td class=\"n\">%lld</td></tr>\n",
@@ -1922,9 +1962,10 @@ cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 			       "                  SVG charts, no script, no external resource\n"
 			       "  -o, --output FILE  write the report to FILE\n\n"
 			       "The report covers the entries that 'consentctl log' would list\n"
-			       "with the same --since, --until, --kind, --job, --decision, --subject\n"
-			       "and --token (see 'consentctl log --help' for times). Budget figures\n"
-			       "are the daemon's current ones (offline: the replay's).\n\n"
+			       "with the same --since, --until, --kind, --job, --decision,\n"
+			       "--subject and --subject-token (see 'consentctl log --help' for\n"
+			       "times). Budget figures are the daemon's current ones (offline:\n"
+			       "the replay's).\n\n"
 			       "Exit status: 0 report written, 2 bad input, 3 daemon unreachable\n"
 			       "or the database unreadable.\n");
 			return EXIT_OK;
