@@ -91,8 +91,8 @@ lint_banned() {
 			m = substr(rest, RSTART, RLENGTH)
 			sub(/^[^A-Za-z_]/, "", m)
 			sub(/[ \t]*\($/, "", m)
-			printf "%s:%d: %s() is banned: %s\n", FILENAME, FNR, m, \
-			    hint[m]
+			printf "%s:%d: %s() is banned: %s\n", \
+			    FILENAME, FNR, m, hint[m]
 			rest = substr(rest, RSTART + RLENGTH)
 		}
 	}' "$@"
@@ -112,7 +112,8 @@ fi
 # Files to search for machine paths: what git tracks, or, outside a git
 # checkout of this very tree, everything but the generated build system.
 lint_files() {
-	if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ]; then
+	gittop=$(git rev-parse --show-toplevel 2>/dev/null)
+	if [ "$gittop" = "$(pwd -P)" ]; then
 		git ls-files
 	else
 		find . \( -name .git -o -name autom4te.cache -o -name _build \

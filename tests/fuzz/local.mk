@@ -26,7 +26,8 @@ fuzz/build.env: Makefile
 	echo "FUZZ_CC='$(FUZZ_CC)'"; \
 	echo "FUZZ_SECONDS_DEFAULT='$(FUZZ_SECONDS)'"; \
 	echo "FUZZ_SMOKE_SECONDS_DEFAULT='$(FUZZ_SMOKE_SECONDS)'"; \
-	echo "LIB_SOURCES='$(lib_libcore_la_SOURCES) $(rules_librules_la_SOURCES)'"; \
+	echo "LIB_SOURCES='$(lib_libcore_la_SOURCES)"; \
+	echo "  $(rules_librules_la_SOURCES)'"; \
 	} >$@-t && mv -f $@-t $@
 
 check_DATA = fuzz/build.env
@@ -42,10 +43,10 @@ fuzz: fuzz/build.env
 # when the fragment that added it does not list it.
 dist-hook: dist-fuzz-targets
 dist-fuzz-targets:
-	for f in $(srcdir)/tests/fuzz/fuzz_*.c $(srcdir)/tests/fuzz/fuzz_*.h; do \
+	for f in $(srcdir)/tests/fuzz/fuzz_*.[ch]; do \
 	  test -f "$$f" || continue; \
-	  b=`basename "$$f"`; \
-	  test -f "$(distdir)/tests/fuzz/$$b" || cp -p "$$f" "$(distdir)/tests/fuzz/"; \
+	  d=$(distdir)/tests/fuzz/`basename "$$f"`; \
+	  test -f "$$d" || cp -p "$$f" "$$d"; \
 	done
 .PHONY: dist-fuzz-targets
 

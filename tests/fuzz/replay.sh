@@ -47,7 +47,7 @@ for name in $targets; do
 	if ${FUZZ_REPLAY_WRAPPER:-} "$bin" $(fuzz_input_dirs "$name"); then
 		echo "PASS: fuzz_$name"
 	else
-		echo "FAIL: fuzz_$name: an input above crashed or failed a check"
+		echo "FAIL: fuzz_$name: the input named last above failed"
 		failed="$failed $name"
 	fi
 done

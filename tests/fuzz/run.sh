@@ -24,7 +24,8 @@ mode=${1:-libfuzzer}
 seconds=${FUZZ_SECONDS:-$FUZZ_SECONDS_DEFAULT}
 save=${FUZZ_SAVE:-yes}
 jobs=${FUZZ_JOBS:-4}
-flags=${FUZZ_CFLAGS:--g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined}
+flags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined"
+flags=${FUZZ_CFLAGS:-$flags -fno-sanitize-recover=undefined}
 out=$builddir/fuzz/$mode
 objdir=$out/obj
 
@@ -85,8 +86,8 @@ for name in $targets; do
 			[ -f "$f" ] && cp "$f" "$work/corpus/"
 		done
 	done
-	dict=
-	[ -f "$fuzz_dir/dict/$name.dict" ] && dict=-dict=$fuzz_dir/dict/$name.dict
+	dict=$fuzz_dir/dict/$name.dict
+	if [ -f "$dict" ]; then dict=-dict=$dict; else dict=; fi
 
 	echo "$fuzz_prog: fuzz_$name for ${seconds}s"
 	(cd "$work" && "$bin" -max_total_time="$seconds" -timeout=20 \
@@ -102,7 +103,8 @@ for name in $targets; do
 		[ -f "$f" ] && found="$found $f"
 	done
 	if [ "$rc" -eq 0 ] && [ -z "$found" ]; then
-		echo "PASS: fuzz_$name ($(ls "$work/corpus" | wc -l) inputs in $work/corpus)"
+		n=$(ls "$work/corpus" | wc -l)
+		echo "PASS: fuzz_$name ($n inputs in $work/corpus)"
 		continue
 	fi
 	failed="$failed $name"
@@ -112,7 +114,8 @@ for name in $targets; do
 		dest=$fuzz_dir/regressions/$name
 		if [ "$save" = yes ] && mkdir -p "$dest" 2>/dev/null &&
 		    cp "$f" "$dest/" 2>/dev/null; then
-			echo "  saved $dest/${f##*/}: fix the bug, then commit it"
+			echo "  saved $dest/${f##*/}:"
+			echo "  fix the bug, then commit the input"
 		else
 			echo "  input: $f"
 		fi

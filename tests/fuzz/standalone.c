@@ -37,7 +37,8 @@ standalone_read(const char *path, uint8_t **ret_data, size_t *ret_size)
 		close(fd);
 		return -e;
 	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > STANDALONE_MAX_INPUT) {
+	if (!S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > STANDALONE_MAX_INPUT) {
 		close(fd);
 		return -EINVAL;
 	}
@@ -110,13 +111,12 @@ standalone_run_dir(const char *dir, size_t *count)
 	for (int i = 0; i < n; i++) {
 		char *path;
 
-		if (r == 0) {
-			if (asprintf(&path, "%s/%s", dir, names[i]->d_name) < 0) {
-				r = -ENOMEM;
-			} else {
-				r = standalone_run_file(path, count);
-				free(path);
-			}
+		if (r == 0 &&
+		    asprintf(&path, "%s/%s", dir, names[i]->d_name) < 0) {
+			r = -ENOMEM;
+		} else if (r == 0) {
+			r = standalone_run_file(path, count);
+			free(path);
 		}
 		free(names[i]);
 	}

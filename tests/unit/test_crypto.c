@@ -70,10 +70,10 @@ static void
 test_hmac_sha256(void **state)
 {
 	static const struct {
-		uint8_t key_byte;    /* key is key_len copies, unless key_text */
+		uint8_t key_byte;  /* key: key_len copies, unless key_text */
 		size_t key_len;
 		const char *key_text;
-		uint8_t data_byte;   /* data is data_len copies, unless data_text */
+		uint8_t data_byte; /* data: data_len copies, unless data_text */
 		size_t data_len;
 		const char *data_text;
 		const char *mac;
@@ -139,12 +139,14 @@ static const struct {
 	    "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
 	    "",
 	    "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
-	    "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b" },
+	    "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+	},
 	{ "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
 	    "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
 	    "72",
 	    "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
-	    "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00" },
+	    "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"
+	},
 };
 
 static void

@@ -74,7 +74,8 @@ test_names_unique(void **state)
 {
 	for (int a = 0; a < _ERR_MAX; a++)
 		for (int b = a + 1; b < _ERR_MAX; b++)
-			assert_string_not_equal(err_info((enum err_code)a)->name,
+			assert_string_not_equal(
+			    err_info((enum err_code)a)->name,
 			    err_info((enum err_code)b)->name);
 }
 

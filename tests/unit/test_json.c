@@ -263,7 +263,8 @@ test_get_int(void **state)
 	assert_string_equal(err, "missing required field 'x'");
 	assert_int_equal(json_get_int(v, "i", true, 0, 6, &i, err,
 	    sizeof(err)), -EINVAL);
-	assert_string_equal(err, "field 'i' must be an integer between 0 and 6");
+	assert_string_equal(err,
+	    "field 'i' must be an integer between 0 and 6");
 	assert_int_equal(json_get_int(v, "neg", true, -2, 6, &i, err,
 	    sizeof(err)), -EINVAL);
 	assert_string_equal(err,

@@ -167,7 +167,7 @@ test_rfc3339_round_trip(void **state)
 {
 	char out[TIME_RFC3339_MAX];
 
-	/* A century either side of the epoch, across leap days and 1900/2000. */
+	/* A century either side of the epoch: leap days, 1900 and 2000. */
 	for (int64_t day = -36600; day < 36600; day += 7) {
 		usec_t t = day * USEC_PER_DAY + SEC(day % 86400) + day % 1000;
 		usec_t back;
