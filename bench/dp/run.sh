@@ -36,10 +36,9 @@ cat <<EOT
 Command: \`bench/dp/run.sh\` (C built with the default -O2 flags:
 \`bench/dp/bench_dp 2001\`, median of 2001 runs; Python $("$py" -c 'import sys; print(sys.version.split()[0])'):
 \`tests/dp/reference.py --bench 1000\`, median of 21 runs for one job, one
-run for 1000 jobs). Machine: $(nproc) cores,
-$(free -g | awk '/^Mem:/ { print $2 }') GiB memory,
-$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo),
-load average $(cut -d' ' -f1-3 /proc/loadavg) at the time.
+run for 1000 jobs). Machine: $(nproc) cores (\`nproc\`), $(free -g | awk '/^Mem:/ { print $2 }') GiB (\`free -g\`), CPU
+"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" (/proc/cpuinfo); load average $(cut -d' ' -f1-3 /proc/loadavg) at
+the end of the run.
 
 Job: DP-SGD, q = 256/60000, sigma = 1.1, T = 14063, delta = 1e-5, default
 order grid (155 orders).
