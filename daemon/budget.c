@@ -13,6 +13,14 @@
 #include "ledger.h"
 #include "log.h"
 
+static const char *
+now_rfc3339(void)
+{
+	static __thread char t[TIME_RFC3339_MAX];
+
+	return time_format_rfc3339(now_realtime(), t);
+}
+
 static json_t *
 num_or_null(double v)
 {
@@ -162,8 +170,8 @@ release_for_recheck(struct ledger *l, const char *name, const char *job)
 		return 0;
 	}
 	json_decref(state);
-	body = json_pack("{s:s, s:s, s:s}", "job", job, "budget", name, "reason",
-	    "recheck");
+	body = json_pack("{s:s, s:s, s:s, s:s}", "job", job, "budget", name,
+	    "reason", "recheck", "recorded", now_rfc3339());
 	if (!body)
 		return -ENOMEM;
 	r = ledger_append_json(l, "budget_release", body, NULL, NULL);
@@ -432,8 +440,9 @@ settle_run(struct ledger *l, struct ledger_job *lj)
 		if (r < 0)
 			break;
 		b64 = budget_curve_b64(cost);
-		entry = json_pack("{s:s, s:s, s:s, s:I, s:o}", "job", s->job,
-		    "budget", name, "cost", b64 ? b64 : "", "steps",
+		entry = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o}", "job", s->job,
+		    "budget", name, "recorded", now_rfc3339(), "cost",
+		    b64 ? b64 : "", "steps",
 		    (json_int_t)(s->has_steps ? s->steps : reserved_steps),
 		    "job_epsilon", num_or_null(budget_curve_epsilon(cost,
 			json_number_value(json_object_get(it, "delta")))));
@@ -562,9 +571,10 @@ expire_run(struct ledger *l, struct ledger_job *lj)
 		json_t *body;
 		if (r < 0)
 			break;
-		body = json_pack("{s:O, s:O, s:s}", "job",
+		body = json_pack("{s:O, s:O, s:s, s:s}", "job",
 		    json_object_get(it, "job"), "budget",
-		    json_object_get(it, "budget"), "reason", "expired");
+		    json_object_get(it, "budget"), "reason", "expired",
+		    "recorded", now_rfc3339());
 		r = body ? ledger_append_json(l, "budget_release", body, NULL,
 			       NULL) : -ENOMEM;
 		json_decref(body);

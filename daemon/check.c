@@ -247,6 +247,28 @@ decision_body(struct check *c, struct ledger *l, json_t *budgets)
 				json_object_get(rr, "reason"), "evidence",
 				json_object_get(rr, "evidence")));
 	}
+	/* The budget rules were deferred to the budget store: record what
+	 * it decided, so the entry says which rule denied. */
+	json_array_foreach(rules, i, p) {
+		json_t *b;
+		if (!streq(json_string_value(json_object_get(p, "kind")),
+			"dp_budget"))
+			continue;
+		json_array_foreach(budgets, j, b) {
+			if (!streq(json_string_value(json_object_get(b, "rule")),
+				json_string_value(json_object_get(p, "rule"))) ||
+			    !streq(json_string_value(json_object_get(b, "policy")),
+				json_string_value(json_object_get(p, "policy"))))
+				continue;
+			json_object_set_new(p, "outcome", json_string(
+			    json_is_true(json_object_get(b, "overspend")) ?
+				"fail" : "pass"));
+			json_object_set_new(p, "reason", json_pack("s",
+			    json_is_true(json_object_get(b, "overspend")) ?
+				"the budget would be overspent" :
+				"within the budget"));
+		}
+	}
 	json_object_set_new(body, "datasets", dss);
 	json_object_set_new(body, "policies", pols);
 	json_object_set_new(body, "rules", rules);

@@ -190,8 +190,11 @@ policy_set_record(struct ledger *l, const struct policy_set *ps, size_t i,
 	r = store_policy_version_get(ledger_store(l), p->hash_hex, ret_index);
 	if (r != -ENOENT)
 		return r;
-	body = json_pack("{s:s, s:s, s:s, s:s}", "name", p->name, "sha256",
-	    p->hash_hex, "mode", policy_mode_name(p->mode), "file", p->file);
+	char t[TIME_RFC3339_MAX];
+
+	body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", p->name, "sha256",
+	    p->hash_hex, "mode", policy_mode_name(p->mode), "file", p->file,
+	    "recorded", time_format_rfc3339(now_realtime(), t));
 	if (!body)
 		return -ENOMEM;
 	if (p->version)

@@ -136,6 +136,11 @@ replay_work(void *arg)
 		const char *is = NULL;
 		json_t *p, *rr;
 		size_t k, m;
+
+		/* Budgets are decided by the budget store, not replayed. */
+		if (streq(json_string_value(json_object_get(it, "kind")),
+			"dp_budget"))
+			continue;
 		json_array_foreach(json_object_get(now, "policies"), k, p) {
 			if (!streq(json_string_value(json_object_get(p, "name")), pol))
 				continue;

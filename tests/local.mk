@@ -3,11 +3,17 @@ TEST_EXTENSIONS = .py .sh
 PY_LOG_COMPILER = $(PYTHON3)
 AM_PY_LOG_FLAGS =
 SH_LOG_COMPILER = $(SHELL)
+if SANITIZERS
+TESTS_SANITIZERS = yes
+else
+TESTS_SANITIZERS = no
+endif
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
 	export top_srcdir top_builddir; \
 	CONSENTD='$(abs_top_builddir)/consentd'; CONSENTCTL='$(abs_top_builddir)/consentctl'; \
-	export CONSENTD CONSENTCTL;
+	export CONSENTD CONSENTCTL; \
+	CONSENTD_SANITIZERS='$(TESTS_SANITIZERS)'; export CONSENTD_SANITIZERS;
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS) $(CMOCKA_CFLAGS) \
 	-DTEST_DATA_DIR=\"$(abs_top_srcdir)/tests/data\"
