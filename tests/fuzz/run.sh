@@ -68,7 +68,7 @@ $AR cr "$out/libfuzzcore.a" "$objdir"/*.o ||
 failed=
 for name in $targets; do
 	bin=$out/fuzz_$name$EXEEXT
-	work=$out/work/$name
+	work=$out/targets/$name
 	if ! $FUZZ_CC -std=gnu11 $flags -fsanitize=fuzzer $fuzz_cppflags \
 	    $CPPFLAGS $DEP_CFLAGS "$fuzz_dir/fuzz_$name.c" \
 	    "$out/libfuzzcore.a" $DEP_LIBS -o "$bin"; then
