@@ -28,4 +28,5 @@ EXTRA_DIST += \
 	tests/data/dp_parity.tsv \
 	tests/dp/reference.py tests/dp/highprec.py \
 	tests/dp/test_dp_highprec.sh tests/dp/test_dp_cli.sh \
-	bench/dp/run.sh
+	bench/dp/run.sh \
+	docs/dp.md
