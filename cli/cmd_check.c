@@ -494,6 +494,11 @@ budget_verify(struct cli_ctx *ctx, int argc, char **argv)
 			same = st && streq(json_string_value(json_object_get(st,
 				"spent")), json_string_value(json_object_get(state,
 				"spent"))) &&
+			    json_number_value(json_object_get(st, "epsilon")) ==
+				json_number_value(json_object_get(state,
+				    "epsilon")) &&
+			    json_number_value(json_object_get(st, "delta")) ==
+				json_number_value(json_object_get(state, "delta")) &&
 			    streq(json_string_value(json_object_get(st, "reserved")),
 				json_string_value(json_object_get(state,
 				    "reserved")));

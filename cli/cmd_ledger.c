@@ -402,6 +402,40 @@ cmd_ledger_receipt(struct cli_ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Only the entry's bytes are proven: the receipt's readable fields must
+ * say the same as those bytes. */
+static bool
+kantara_matches_entry(const json_t *doc, const uint8_t *entry, size_t len)
+{
+	char kind[LEDGER_KIND_MAX + 1], hex[2 * MERKLE_HASH_LEN + 1];
+	const json_t *purpose = json_array_get(json_object_get(
+	    json_array_get(json_object_get(doc, "services"), 0), "purposes"), 0);
+	const json_t *cd = json_object_get(doc, "consentd");
+	uint8_t h[MERKLE_HASH_LEN];
+	json_t *body = NULL;
+	bool ok;
+
+	if (ledger_entry_decode(entry, len, kind, &body) < 0)
+		return false;
+	merkle_leaf_hash(entry, len, h);
+	hex_encode(h, sizeof(h), hex);
+	ok = streq(kind, "consent") &&
+	    streq(str_or_empty(body, "subject"),
+		str_or_empty(doc, "piiPrincipalId")) &&
+	    streq(str_or_empty(body, "purpose"), str_or_empty(purpose, "purpose")) &&
+	    streq(str_or_empty(body, "event"), str_or_empty(cd, "event")) &&
+	    streq(str_or_empty(body, "controller"),
+		str_or_empty(json_array_get(json_object_get(doc,
+		    "piiControllers"), 0), "piiController")) &&
+	    streq(str_or_empty(body, "jurisdiction"),
+		str_or_empty(doc, "jurisdiction")) &&
+	    streq(str_or_empty(body, "method"),
+		str_or_empty(doc, "collectionMethod")) &&
+	    streq(hex, str_or_empty(doc, "consentReceiptID"));
+	json_decref(body);
+	return ok;
+}
+
 static int
 cmd_ledger_verify_receipt(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -471,6 +505,11 @@ cmd_ledger_verify_receipt(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("the entry is not valid base64");
 	}
 	merkle_leaf_hash(entry, elen, leaf);
+	if (doc && !kantara_matches_entry(doc, entry, elen)) {
+		json_decref(doc);
+		printf("receipt INVALID: its fields do not match the entry it proves\n");
+		return EXIT_NEGATIVE;
+	}
 	r = tlog_proof_parse(proof_text, strlen(proof_text), &p);
 	if (r >= 0)
 		r = tlog_proof_verify(p, leaf, &v, 1, NULL, &cp);

@@ -99,6 +99,13 @@ cli_request(struct cli_ctx *ctx, const char *method, const char *path,
 	if (resp.len > 0) {
 		char err[256];
 		parsed = json_parse(resp.data, resp.len, err, sizeof(err));
+		if (!parsed && status >= 400) {
+			/* A page from the HTTP layer itself (such as a 413
+			 * for a body over the limit): keep the status. */
+			*ret_status = status;
+			*ret_body = NULL;
+			goto out;
+		}
 		if (!parsed) {
 			fprintf(stderr, "consentctl: the daemon sent a response that is not JSON (HTTP %ld): %s\n",
 			    status, err);

@@ -75,7 +75,7 @@ default_socket(void)
 	if (e && *e)
 		return strdup(e);
 	if (geteuid() == 0)
-		return strdup(RUNSTATEDIR "/consentd/consentd.sock");
+		return strdup("/run/consentd/consentd.sock");
 	if ((e = getenv("XDG_RUNTIME_DIR")) && *e == '/') {
 		if (asprintf(&s, "%s/consentd/consentd.sock", e) < 0)
 			return NULL;

@@ -282,6 +282,10 @@ budget_reserve(struct ledger *l, struct daemon *d, const struct job *job,
 			}
 			if (r < 0)
 				goto fail;
+			/* The limits are the policy's (recorded in the ledger),
+			 * not whatever the derived table says. */
+			json_object_set_new(state, "epsilon", json_real(b->epsilon));
+			json_object_set_new(state, "delta", json_real(b->delta));
 			r = budget_state_status(state, cost, &st);
 			if (r < 0) {
 				json_decref(state);

@@ -464,7 +464,7 @@ config_resolve_paths(struct config *c)
 		if ((e = getenv("STATE_DIRECTORY")) && *e)
 			r = first_of_list(&c->state_dir, e);
 		else if (geteuid() == 0)
-			r = (c->state_dir = strdup(LOCALSTATEDIR "/lib/consentd")) ?
+			r = (c->state_dir = strdup("/var/lib/consentd")) ?
 			    0 : -ENOMEM;
 		else if ((e = getenv("XDG_STATE_HOME")) && *e == '/')
 			r = path_join(&c->state_dir, e, "consentd");
@@ -482,7 +482,7 @@ config_resolve_paths(struct config *c)
 		if ((e = getenv("RUNTIME_DIRECTORY")) && *e)
 			r = first_of_list(&c->runtime_dir, e);
 		else if (geteuid() == 0)
-			r = (c->runtime_dir = strdup(RUNSTATEDIR "/consentd")) ?
+			r = (c->runtime_dir = strdup("/run/consentd")) ?
 			    0 : -ENOMEM;
 		else if ((e = getenv("XDG_RUNTIME_DIR")) && *e == '/')
 			r = path_join(&c->runtime_dir, e, "consentd");

@@ -157,6 +157,9 @@ void ledger_service_stop(struct ledger_service *s);
  * success: the job is freed after done() returns. */
 int ledger_service_submit(struct ledger_service *s, struct ledger_job *job);
 struct ledger *ledger_service_reader(struct ledger_service *s);
+/* Applies reloadable settings (checkpoint interval, batch size). */
+void ledger_service_configure(struct ledger_service *s,
+    const struct config *c);
 void ledger_job_free(struct ledger_job *job);
 /* Answers job->req from job->result / job->response. */
 void ledger_job_reply(struct ledger_job *job);
@@ -258,6 +261,7 @@ struct tls;
 int tls_start(struct daemon *d, evhttp_cb dispatch, void *dispatch_arg,
     struct tls **ret);
 void tls_stop(struct tls *t);
+void tls_apply_limits(struct tls *t, const struct config *c);
 int tls_request_roles(const struct config *c, struct evhttp_request *req,
     unsigned *ret_roles, char *who, size_t wholen);
 

@@ -200,7 +200,7 @@ route_consents_get(struct daemon *d, struct evhttp_request *req,
 	int has_size, r;
 
 	subject = evhttp_uridecode(rest, 0, NULL);
-	if (!subject || !*subject || strchr(subject, '/')) {
+	if (!subject || !*subject) {
 		server_reply_error(req, ERR_INVALID_ARGUMENT,
 		    "Expected /v1/consents/SUBJECT");
 		return;

@@ -329,6 +329,16 @@ ledger_service_stop(struct ledger_service *s)
 	free(s);
 }
 
+void
+ledger_service_configure(struct ledger_service *s, const struct config *c)
+{
+	pthread_mutex_lock(&s->lock);
+	s->checkpoint_interval = c->checkpoint_interval;
+	s->batch_max = (size_t)c->ledger_batch_max;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
 struct ledger *
 ledger_service_reader(struct ledger_service *s)
 {

@@ -5,6 +5,8 @@
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "consentd.h"
@@ -132,6 +134,31 @@ absolutize(const char **path)
 	return 0;
 }
 
+/* One daemon per state directory: a second one would fight over the
+ * ledger. The lock lives as long as the process. */
+static int
+lock_state_dir(const char *dir)
+{
+	_cleanup_free_ char *path = NULL;
+	int fd;
+
+	if (asprintf(&path, "%s/consentd.lock", dir) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return log_error_errno(errno, "Failed to open '%s': %m", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return log_error_errno(EBUSY,
+			    "Another consentd is using the state directory '%s'",
+			    dir);
+		return log_error_errno(e, "Failed to lock '%s': %m", path);
+	}
+	return 0; /* fd stays open: the lock holds until exit */
+}
+
 static struct options opts = {
 	.config_path = CONSENTD_DEFAULT_CONFIG,
 };
@@ -190,6 +217,7 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	}
 	log_set_max_level(log_level_from_string(d->config->log_level));
 	server_apply_limits(d->server, d->config);
+	ledger_service_configure(d->ledger, d->config);
 	d->reloads++;
 	log_info("Reloaded configuration from %s", d->config->source);
 	notify_send("READY=1\nSTATUS=Serving");
@@ -234,6 +262,9 @@ run(struct daemon *d)
 				    dir);
 		}
 	}
+	r = lock_state_dir(d->config->state_dir);
+	if (r < 0)
+		return r;
 	r = ledger_service_start(d, &d->ledger);
 	if (r < 0)
 		return r;

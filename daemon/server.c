@@ -361,8 +361,19 @@ server_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (path_known) {
+		char allow[32] = "";
+		for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
+			const struct route *r = &routes[i];
+			if (r->prefix ? strncmp(path, r->path, strlen(r->path)) :
+					strcmp(path, r->path))
+				continue;
+			if (!strstr(allow, method_name(r->method)))
+				snprintf(allow + strlen(allow),
+				    sizeof(allow) - strlen(allow), "%s%s",
+				    *allow ? ", " : "", method_name(r->method));
+		}
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-		    "GET, POST");
+		    allow);
 		server_reply_error(req, ERR_METHOD_NOT_ALLOWED,
 		    "Method %s not allowed on '%s'", method_name(method), path);
 		return;
@@ -405,6 +416,7 @@ server_apply_limits(struct server *s, const struct config *c)
 	evhttp_set_max_body_size(s->http, (ev_ssize_t)c->max_request_bytes);
 	evhttp_set_max_headers_size(s->http, (ev_ssize_t)c->max_header_bytes);
 	evhttp_set_timeout_tv(s->http, &tv);
+	tls_apply_limits(s->tls, c);
 }
 
 /* Refuses to steal the socket of a running daemon; removes a stale one. */

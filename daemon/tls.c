@@ -123,14 +123,8 @@ tls_start(struct daemon *d, evhttp_cb dispatch, void *dispatch_arg,
 	evhttp_set_bevcb(t->http, tls_bevcb, t);
 	evhttp_set_gencb(t->http, dispatch, dispatch_arg);
 	evhttp_set_allowed_methods(t->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
-	evhttp_set_max_body_size(t->http, (ev_ssize_t)c->max_request_bytes);
-	evhttp_set_max_headers_size(t->http, (ev_ssize_t)c->max_header_bytes);
 	evhttp_set_flags(t->http, EVHTTP_SERVER_LINGERING_CLOSE);
-	{
-		struct timeval tv = { .tv_sec = c->request_timeout / USEC_PER_SEC,
-			.tv_usec = c->request_timeout % USEC_PER_SEC };
-		evhttp_set_timeout_tv(t->http, &tv);
-	}
+	tls_apply_limits(t, c);
 	if (!evhttp_bind_socket_with_handle(t->http, host, (uint16_t)port)) {
 		r = -errno ? -errno : -EADDRINUSE;
 		tls_stop(t);
@@ -145,6 +139,19 @@ ssl_fail:
 	log_error("Failed to set up TLS: %s", tls_error());
 	tls_stop(t);
 	return -EINVAL;
+}
+
+void
+tls_apply_limits(struct tls *t, const struct config *c)
+{
+	struct timeval tv = { .tv_sec = c->request_timeout / USEC_PER_SEC,
+		.tv_usec = c->request_timeout % USEC_PER_SEC };
+
+	if (!t)
+		return;
+	evhttp_set_max_body_size(t->http, (ev_ssize_t)c->max_request_bytes);
+	evhttp_set_max_headers_size(t->http, (ev_ssize_t)c->max_header_bytes);
+	evhttp_set_timeout_tv(t->http, &tv);
 }
 
 void

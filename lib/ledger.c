@@ -363,6 +363,7 @@ ledger_open(const struct ledger_options *o, struct ledger **ret, char *errbuf,
 	struct store_checkpoint cp = { 0 };
 	uint64_t size, nhashes;
 	char err[512] = "";
+	bool fresh = true;
 	int flags = 0, r;
 
 	l = calloc(1, sizeof(*l));
@@ -378,8 +379,21 @@ ledger_open(const struct ledger_options *o, struct ledger **ret, char *errbuf,
 		    o->db_path, err);
 		return r;
 	}
+	/* Keys are created only with the ledger: a ledger that has a history
+	 * but lost its key must not quietly get a new one. */
+	{
+		uint64_t n = 0;
+		if (store_log_size(l->store, &n) >= 0 && n > 0)
+			fresh = false;
+	}
 	if (o->key_path) {
 		r = ledger_load_signer(o->key_path, &l->signer, err, sizeof(err));
+		if (r == -ENOENT && o->create && !fresh) {
+			snprintf(errbuf, errlen,
+			    "the signing key '%s' is missing, but the ledger already has entries: restore the key (a new one could not verify the history)",
+			    o->key_path);
+			return -ENOKEY;
+		}
 		if (r == -ENOENT && o->create) {
 			r = ledger_keygen(o->key_path,
 			    o->origin ? o->origin : "consentd.local/ledger", NULL);
@@ -416,8 +430,12 @@ ledger_open(const struct ledger_options *o, struct ledger **ret, char *errbuf,
 			return r;
 	}
 	if (o->secret_path) {
-		r = load_or_create_secret(l, o->secret_path, o->create, err,
-		    sizeof(err));
+		r = load_or_create_secret(l, o->secret_path, o->create && fresh,
+		    err, sizeof(err));
+		if (r == -ENOENT && o->create && !fresh)
+			snprintf(err, sizeof(err),
+			    "the subject-map secret '%s' is missing, but the ledger already has entries: restore it (without it no subject can be looked up)",
+			    o->secret_path);
 		if (r < 0) {
 			snprintf(errbuf, errlen, "%s", err);
 			return r;

@@ -524,10 +524,27 @@ ledger_verify_export(const char *path, const struct note_verifier *key,
 					r = vfail(&v, false, 0,
 					    "%s:%llu: malformed entry line", path,
 					    (unsigned long long)lineno);
-				else
-					r = verifier_entry(&v,
-					    (uint64_t)json_integer_value(ji), data,
-					    dlen);
+				else {
+					/* What a reader sees must be what is
+					 * hashed: the decoded fields match. */
+					char kind[LEDGER_KIND_MAX + 1];
+					json_t *body = NULL;
+					const json_t *shown = json_object_get(o,
+					    "entry");
+					if (shown && (ledger_entry_decode(data, dlen,
+							  kind, &body) < 0 ||
+							 !json_equal(body, shown)))
+						r = vfail(&v, true,
+						    (uint64_t)json_integer_value(ji),
+						    "%s:%llu: entry %llu's decoded fields do not match its bytes",
+						    path, (unsigned long long)lineno,
+						    (unsigned long long)json_integer_value(ji));
+					json_decref(body);
+					if (r >= 0)
+						r = verifier_entry(&v,
+						    (uint64_t)json_integer_value(ji),
+						    data, dlen);
+				}
 				free(data);
 			} else if (!note && !leaf) {
 				r = vfail(&v, false, 0,

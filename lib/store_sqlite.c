@@ -8,7 +8,7 @@
 
 #include "store.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 /* PRAGMA application_id: "cnsd". */
 #define STORE_APPLICATION_ID 0x636e7364
 
@@ -266,7 +266,7 @@ store_migrate(struct store *s)
 	if (r >= 0)
 		r = store_exec(s, "PRAGMA application_id = 1668182884");
 	if (r >= 0)
-		r = store_exec(s, "PRAGMA user_version = 1");
+		r = store_exec(s, "PRAGMA user_version = 2");
 	if (r < 0) {
 		store_exec(s, "ROLLBACK");
 		return r;

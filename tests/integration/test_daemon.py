@@ -224,6 +224,35 @@ def test_second_daemon_refuses_socket():
     with_daemon(body)
 
 
+def test_state_dir_is_locked():
+    def body(d):
+        other = subprocess.run([CONSENTD, "--state-dir", d.state, "--socket",
+                                d.socket + "2"], capture_output=True,
+                               text=True, timeout=20)
+        assert_eq(other.returncode, 1)
+        assert "Another consentd is using the state directory" in other.stderr, \
+            other.stderr
+    with_daemon(body)
+
+
+def test_allow_header():
+    from harness import UnixHTTPConnection
+
+    def allow(d, method, path):
+        c = UnixHTTPConnection(d.socket)
+        c.request(method, path)
+        r = c.getresponse()
+        r.read()
+        c.close()
+        return r.status, r.getheader("Allow")
+
+    def body(d):
+        assert_eq(allow(d, "GET", "/v1/consents"), (405, "POST"))
+        assert_eq(allow(d, "DELETE", "/v1/health"), (405, "GET"))
+        assert_eq(allow(d, "GET", "/v1/ledger/verify"), (405, "POST"))
+    with_daemon(body)
+
+
 def test_check_config():
     d = Daemon(config="log_level: debug\nhttp:\n  timeout: 5s\n")
     try:
@@ -383,6 +412,8 @@ run_tests([
     test_concurrent_clients,
     test_socket_mode,
     test_second_daemon_refuses_socket,
+    test_state_dir_is_locked,
+    test_allow_header,
     test_check_config,
     test_reload,
     test_sigint_stops_cleanly,

@@ -236,6 +236,14 @@ def test_proofs_receipts_and_go_compatible_checkpoint():
         doc = json.load(open(receipt))
         assert_eq(doc["version"], "KI-CR-v1.1.0")
         assert_eq(doc["services"][0]["purposes"][0]["purpose"], "train_ai_system")
+        # Readable fields that disagree with the proven entry.
+        doc = json.load(open(receipt))
+        doc["services"][0]["purposes"][0]["purpose"] = "marketing"
+        with open(receipt + ".2", "w") as f:
+            json.dump(doc, f)
+        assert_eq(d.ctl("ledger", "verify-receipt", receipt + ".2", "--key",
+                        keyfile).returncode, 1)
+        doc = json.load(open(receipt))
         other = base64.b64decode(entries[5]["leaf"])
         doc["consentd"]["leaf"] = base64.b64encode(other).decode()
         with open(receipt, "w") as f:
@@ -304,13 +312,26 @@ def test_export_and_offline_verify():
                            capture_output=True, text=True)
         assert_eq(p.returncode, 1, p.stdout)
         assert_eq(json.loads(p.stdout)["ok"], False)
+        # Changing only the decoded fields (what a reader sees) fails too.
+        lines2 = [json.loads(l) for l in open(out)]
+        for l in lines2:
+            if l.get("index") == 3:
+                l["entry"]["purpose"] = "something_else"
+        shown = os.path.join(d.tmp, "shown.jsonl")
+        with open(shown, "w") as f:
+            for l in lines2:
+                f.write(json.dumps(l) + "\n")
+        p = subprocess.run([CONSENTCTL, "ledger", "verify", "--export", shown,
+                            "--key", vkey], capture_output=True, text=True)
+        assert_eq(p.returncode, 1, p.stdout)
+        assert "decoded fields do not match" in p.stdout, p.stdout
         # A truncated export against a checkpoint kept from before.
         cpfile = os.path.join(d.tmp, "cp.note")
         with open(cpfile, "w") as f:
             f.write([l for l in lines if "checkpoint" in l][-1]["checkpoint"])
         short = os.path.join(d.tmp, "short.jsonl")
         with open(short, "w") as f:
-            for l in lines:
+            for l in (json.loads(x) for x in open(out)):
                 if "leaf" in l and l["index"] >= 200:
                     continue
                 if "checkpoint" in l and l["size"] > 200:
@@ -492,6 +513,27 @@ def test_tamper_subject_map():
         d.cleanup()
 
 
+def test_missing_keys_on_a_ledger_with_history():
+    d, vkey = populated()
+    try:
+        os.rename(os.path.join(d.state, "ledger.key"),
+                  os.path.join(d.state, "ledger.key.bak"))
+        p = subprocess.run(d.command(), capture_output=True, text=True,
+                           timeout=30)
+        assert_eq(p.returncode, 1)
+        assert "signing key" in p.stderr and "is missing" in p.stderr, p.stderr
+        assert not os.path.exists(os.path.join(d.state, "ledger.key"))
+        os.rename(os.path.join(d.state, "ledger.key.bak"),
+                  os.path.join(d.state, "ledger.key"))
+        os.remove(os.path.join(d.state, "subject.key"))
+        p = subprocess.run(d.command(), capture_output=True, text=True,
+                           timeout=30)
+        assert_eq(p.returncode, 1)
+        assert "subject-map secret" in p.stderr, p.stderr
+    finally:
+        d.cleanup()
+
+
 def test_key_file_permissions():
     d = Daemon().start()
     try:
@@ -647,6 +689,7 @@ run_tests([
     test_tamper_swapped_key,
     test_tamper_derived_index,
     test_tamper_subject_map,
+    test_missing_keys_on_a_ledger_with_history,
     test_key_file_permissions,
     test_keygen_and_configured_origin,
     test_kill9_during_concurrent_appends,
