@@ -350,6 +350,72 @@ store_close(struct store *s)
 	free(s);
 }
 
+/* A parameter for store_each_row(). */
+struct bind {
+	enum { BIND_INT, BIND_TEXT, BIND_BLOB, BIND_NULL } type;
+	int64_t i;
+	const void *p;
+	size_t len;
+};
+#define BIND_I64(v) ((struct bind){ .type = BIND_INT, .i = (int64_t)(v) })
+#define BIND_U64(v)                                                           \
+	((struct bind){ .type = BIND_INT,                                     \
+	    .i = (v) > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(v) })
+#define BIND_TEXT_OR_NULL(v)                                                  \
+	((struct bind){ .type = (v) ? BIND_TEXT : BIND_NULL, .p = (v) })
+#define BIND_BLOB(v, n) ((struct bind){ .type = BIND_BLOB, .p = (v), .len = (n) })
+
+typedef int (*row_fn)(struct store *s, sqlite3_stmt *st, void *userdata);
+
+/* Runs a query with a statement of its own (so that the callback may use
+ * the prepared ones), calling fn for each row until it returns non-zero,
+ * which is then returned; SQLite failures become -errno. */
+static int
+store_each_row(struct store *s, const char *sql, const struct bind *binds,
+    size_t nbinds, row_fn fn, void *userdata)
+{
+	sqlite3_stmt *st;
+	int rc, r = 0;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_errno(s, rc);
+	for (size_t i = 0; i < nbinds; i++) {
+		int k = (int)i + 1;
+		switch (binds[i].type) {
+		case BIND_INT:
+			sqlite3_bind_int64(st, k, binds[i].i);
+			break;
+		case BIND_TEXT:
+			sqlite3_bind_text(st, k, binds[i].p, -1, SQLITE_STATIC);
+			break;
+		case BIND_BLOB:
+			sqlite3_bind_blob(st, k, binds[i].p, (int)binds[i].len,
+			    SQLITE_STATIC);
+			break;
+		case BIND_NULL:
+			break;
+		}
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = fn(s, st, userdata);
+		if (r != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = store_errno(s, rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static const void *
+column_blob(sqlite3_stmt *st, int col)
+{
+	const void *b = sqlite3_column_blob(st, col);
+
+	return b ? b : "";
+}
+
 int
 store_begin(struct store *s)
 {
@@ -476,30 +542,30 @@ store_entry_get(struct store *s, uint64_t index, uint8_t **ret_data,
 	return r;
 }
 
+struct fn_and_data {
+	void *fn;
+	void *userdata;
+};
+
+static int
+entry_row(struct store *s, sqlite3_stmt *st, void *userdata)
+{
+	struct fn_and_data *f = userdata;
+
+	return ((store_entry_fn)f->fn)(f->userdata,
+	    (uint64_t)sqlite3_column_int64(st, 0), column_blob(st, 1),
+	    (size_t)sqlite3_column_bytes(st, 1));
+}
+
 int
 store_entry_foreach(struct store *s, uint64_t start, uint64_t end,
     store_entry_fn fn, void *userdata)
 {
-	/* Its own statement: callers may read other tables meanwhile. */
-	sqlite3_stmt *st;
-	int rc, r = 0;
+	struct fn_and_data f = { (void *)fn, userdata };
+	struct bind b[] = { BIND_U64(start), BIND_U64(end) };
 
-	rc = sqlite3_prepare_v2(s->db, store_sql[ST_ENTRY_RANGE], -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)start);
-	sqlite3_bind_int64(st, 2, end > INT64_MAX ? INT64_MAX : (sqlite3_int64)end);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const void *b = sqlite3_column_blob(st, 1);
-		r = fn(userdata, (uint64_t)sqlite3_column_int64(st, 0),
-		    b ? b : "", (size_t)sqlite3_column_bytes(st, 1));
-		if (r != 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_errno(s, rc);
-	sqlite3_finalize(st);
-	return r;
+	return store_each_row(s, store_sql[ST_ENTRY_RANGE], b, ELEMENTSOF(b),
+	    entry_row, &f);
 }
 
 int
@@ -561,26 +627,22 @@ store_hash_reader(struct store *s)
 		.read = store_hash_read };
 }
 
+static int
+hash_row(struct store *s, sqlite3_stmt *st, void *userdata)
+{
+	struct fn_and_data *f = userdata;
+
+	return ((store_hash_fn)f->fn)(f->userdata,
+	    (uint64_t)sqlite3_column_int64(st, 0), column_blob(st, 1),
+	    (size_t)sqlite3_column_bytes(st, 1));
+}
+
 int
 store_hash_foreach(struct store *s, store_hash_fn fn, void *userdata)
 {
-	sqlite3_stmt *st;
-	int rc, r = 0;
+	struct fn_and_data f = { (void *)fn, userdata };
 
-	rc = sqlite3_prepare_v2(s->db, store_sql[ST_HASH_ALL], -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const void *b = sqlite3_column_blob(st, 1);
-		r = fn(userdata, (uint64_t)sqlite3_column_int64(st, 0),
-		    b ? b : "", (size_t)sqlite3_column_bytes(st, 1));
-		if (r != 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_errno(s, rc);
-	sqlite3_finalize(st);
-	return r;
+	return store_each_row(s, store_sql[ST_HASH_ALL], NULL, 0, hash_row, &f);
 }
 
 void
@@ -649,29 +711,27 @@ store_checkpoint_covering(struct store *s, uint64_t size,
 	return checkpoint_one(s, st, ret);
 }
 
+static int
+checkpoint_each_row(struct store *s, sqlite3_stmt *st, void *userdata)
+{
+	struct fn_and_data *f = userdata;
+	struct store_checkpoint c = { 0 };
+	int r = checkpoint_row(s, st, &c);
+
+	if (r == 0)
+		r = ((store_checkpoint_fn)f->fn)(f->userdata, &c);
+	store_checkpoint_done(&c);
+	return r;
+}
+
 int
 store_checkpoint_foreach(struct store *s, store_checkpoint_fn fn,
     void *userdata)
 {
-	sqlite3_stmt *st;
-	int rc, r = 0;
+	struct fn_and_data f = { (void *)fn, userdata };
 
-	rc = sqlite3_prepare_v2(s->db, store_sql[ST_CP_ALL], -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_checkpoint c = { 0 };
-		r = checkpoint_row(s, st, &c);
-		if (r == 0)
-			r = fn(userdata, &c);
-		store_checkpoint_done(&c);
-		if (r != 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_errno(s, rc);
-	sqlite3_finalize(st);
-	return r;
+	return store_each_row(s, store_sql[ST_CP_ALL], NULL, 0,
+	    checkpoint_each_row, &f);
 }
 
 static int
@@ -733,34 +793,29 @@ store_subject_delete(struct store *s, const uint8_t lookup[STORE_LOOKUP_LEN])
 	return r;
 }
 
+static int
+subject_each_row(struct store *s, sqlite3_stmt *st, void *userdata)
+{
+	struct fn_and_data *f = userdata;
+	struct store_subject subj = { 0 };
+	int r;
+
+	if (sqlite3_column_bytes(st, 0) != STORE_LOOKUP_LEN) {
+		snprintf(s->errmsg, sizeof(s->errmsg), "subject row is malformed");
+		return -EBADMSG;
+	}
+	memcpy(subj.lookup, sqlite3_column_blob(st, 0), STORE_LOOKUP_LEN);
+	r = subject_row(s, st, 1, &subj);
+	return r < 0 ? r : ((store_subject_fn)f->fn)(f->userdata, &subj);
+}
+
 int
 store_subject_foreach(struct store *s, store_subject_fn fn, void *userdata)
 {
-	sqlite3_stmt *st;
-	int rc, r = 0;
+	struct fn_and_data f = { (void *)fn, userdata };
 
-	rc = sqlite3_prepare_v2(s->db, store_sql[ST_SUBJ_ALL], -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_subject subj = { 0 };
-		if (sqlite3_column_bytes(st, 0) != STORE_LOOKUP_LEN) {
-			snprintf(s->errmsg, sizeof(s->errmsg),
-			    "subject row is malformed");
-			r = -EBADMSG;
-			break;
-		}
-		memcpy(subj.lookup, sqlite3_column_blob(st, 0), STORE_LOOKUP_LEN);
-		r = subject_row(s, st, 1, &subj);
-		if (r == 0)
-			r = fn(userdata, &subj);
-		if (r != 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_errno(s, rc);
-	sqlite3_finalize(st);
-	return r;
+	return store_each_row(s, store_sql[ST_SUBJ_ALL], NULL, 0,
+	    subject_each_row, &f);
 }
 
 int
@@ -791,70 +846,64 @@ consent_row(sqlite3_stmt *st, int idx_col, int purpose_col,
 	return 0;
 }
 
+struct latest_per_purpose {
+	store_consent_fn fn;
+	void *userdata;
+	const uint8_t *token;
+	char last[128];
+	bool have_last;
+};
+
+static int
+consent_state_row(struct store *s, sqlite3_stmt *st, void *userdata)
+{
+	struct latest_per_purpose *l = userdata;
+	struct store_consent c = { 0 };
+
+	consent_row(st, 0, 1, &c);
+	/* Rows come newest first within each purpose. */
+	if (l->have_last && strcmp(l->last, c.purpose) == 0)
+		return 0;
+	memcpy(c.token, l->token, STORE_TOKEN_LEN);
+	snprintf(l->last, sizeof(l->last), "%s", c.purpose);
+	l->have_last = true;
+	return l->fn(l->userdata, &c);
+}
+
 int
 store_consent_state(struct store *s, const uint8_t token[STORE_TOKEN_LEN],
     const char *purpose, usec_t at, uint64_t max_size, store_consent_fn fn,
     void *userdata)
 {
-	sqlite3_stmt *st;
-	char last[128] = "";
-	bool have_last = false;
-	int rc, r = 0;
+	struct latest_per_purpose l = { .fn = fn, .userdata = userdata,
+		.token = token };
+	struct bind b[] = { BIND_BLOB(token, STORE_TOKEN_LEN),
+		BIND_TEXT_OR_NULL(purpose), BIND_I64(at), BIND_U64(max_size) };
 
-	rc = sqlite3_prepare_v2(s->db, store_sql[ST_CONSENT_STATE], -1, &st,
-	    NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	sqlite3_bind_blob(st, 1, token, STORE_TOKEN_LEN, SQLITE_STATIC);
-	if (purpose)
-		sqlite3_bind_text(st, 2, purpose, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, at);
-	sqlite3_bind_int64(st, 4, max_size > INT64_MAX ? INT64_MAX :
-							 (sqlite3_int64)max_size);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_consent c = { 0 };
-		consent_row(st, 0, 1, &c);
-		/* Rows come newest first within each purpose. */
-		if (have_last && strcmp(last, c.purpose) == 0)
-			continue;
-		memcpy(c.token, token, STORE_TOKEN_LEN);
-		snprintf(last, sizeof(last), "%s", c.purpose);
-		have_last = true;
-		r = fn(userdata, &c);
-		if (r != 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_errno(s, rc);
-	sqlite3_finalize(st);
-	return r;
+	return store_each_row(s, store_sql[ST_CONSENT_STATE], b, ELEMENTSOF(b),
+	    consent_state_row, &l);
+}
+
+static int
+consent_each_row(struct store *s, sqlite3_stmt *st, void *userdata)
+{
+	struct fn_and_data *f = userdata;
+	struct store_consent c = { 0 };
+
+	if (sqlite3_column_bytes(st, 1) != STORE_TOKEN_LEN)
+		return -EBADMSG;
+	memcpy(c.token, sqlite3_column_blob(st, 1), STORE_TOKEN_LEN);
+	consent_row(st, 0, 2, &c);
+	return ((store_consent_fn)f->fn)(f->userdata, &c);
 }
 
 int
 store_consent_foreach(struct store *s, store_consent_fn fn, void *userdata)
 {
-	sqlite3_stmt *st;
-	int rc, r = 0;
+	struct fn_and_data f = { (void *)fn, userdata };
 
-	rc = sqlite3_prepare_v2(s->db, store_sql[ST_CONSENT_ALL], -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_consent c = { 0 };
-		if (sqlite3_column_bytes(st, 1) != STORE_TOKEN_LEN) {
-			r = -EBADMSG;
-			break;
-		}
-		memcpy(c.token, sqlite3_column_blob(st, 1), STORE_TOKEN_LEN);
-		consent_row(st, 0, 2, &c);
-		r = fn(userdata, &c);
-		if (r != 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_errno(s, rc);
-	sqlite3_finalize(st);
-	return r;
+	return store_each_row(s, store_sql[ST_CONSENT_ALL], NULL, 0,
+	    consent_each_row, &f);
 }
 
 int
@@ -942,50 +991,44 @@ store_lineage_put(struct store *s, const char *job, const void *tokens,
 	return rc == SQLITE_DONE ? 0 : store_errno(s, rc);
 }
 
+static int
+lineage_row(struct store *s, sqlite3_stmt *st, void *userdata)
+{
+	struct fn_and_data *f = userdata;
+
+	return ((store_lineage_fn)f->fn)(f->userdata,
+	    (const char *)sqlite3_column_text(st, 0), column_blob(st, 1),
+	    (size_t)sqlite3_column_bytes(st, 1),
+	    (uint64_t)sqlite3_column_int64(st, 2));
+}
+
 int
 store_lineage_foreach(struct store *s, store_lineage_fn fn, void *userdata)
 {
 	static const char sql[] = "SELECT l.job, l.tokens, d.idx FROM lineage l"
 				  " JOIN decisions d ON d.job = l.job ORDER BY d.idx";
-	sqlite3_stmt *st;
-	int rc, r = 0;
+	struct fn_and_data f = { (void *)fn, userdata };
 
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const void *b = sqlite3_column_blob(st, 1);
-		r = fn(userdata, (const char *)sqlite3_column_text(st, 0),
-		    b ? b : "", (size_t)sqlite3_column_bytes(st, 1),
-		    (uint64_t)sqlite3_column_int64(st, 2));
-		if (r != 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_errno(s, rc);
-	sqlite3_finalize(st);
-	return r;
+	return store_each_row(s, sql, NULL, 0, lineage_row, &f);
+}
+
+static int
+budget_state_row(struct store *s, sqlite3_stmt *st, void *userdata)
+{
+	char **ret = userdata;
+
+	*ret = strdup((const char *)sqlite3_column_text(st, 0));
+	return *ret ? 1 : -ENOMEM;
 }
 
 int
 store_budget_get(struct store *s, const char *name, char **ret_state)
 {
-	static const char sql[] = "SELECT state FROM budgets WHERE name = ?1";
-	sqlite3_stmt *st;
-	int rc, r;
+	struct bind b[] = { BIND_TEXT_OR_NULL(name) };
+	int r = store_each_row(s, "SELECT state FROM budgets WHERE name = ?1",
+	    b, ELEMENTSOF(b), budget_state_row, ret_state);
 
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret_state = strdup((const char *)sqlite3_column_text(st, 0));
-		r = *ret_state ? 0 : -ENOMEM;
-	} else
-		r = rc == SQLITE_DONE ? -ENOENT : store_errno(s, rc);
-	sqlite3_finalize(st);
-	return r;
+	return r == 1 ? 0 : r == 0 ? -ENOENT : r;
 }
 
 int
@@ -1006,26 +1049,23 @@ store_budget_put(struct store *s, const char *name, const char *state)
 	return rc == SQLITE_DONE ? 0 : store_errno(s, rc);
 }
 
+static int
+budget_row(struct store *s, sqlite3_stmt *st, void *userdata)
+{
+	struct fn_and_data *f = userdata;
+
+	return ((store_budget_fn)f->fn)(f->userdata,
+	    (const char *)sqlite3_column_text(st, 0),
+	    (const char *)sqlite3_column_text(st, 1));
+}
+
 int
 store_budget_foreach(struct store *s, store_budget_fn fn, void *userdata)
 {
 	static const char sql[] = "SELECT name, state FROM budgets ORDER BY name";
-	sqlite3_stmt *st;
-	int rc, r = 0;
+	struct fn_and_data f = { (void *)fn, userdata };
 
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r = fn(userdata, (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1));
-		if (r != 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_errno(s, rc);
-	sqlite3_finalize(st);
-	return r;
+	return store_each_row(s, sql, NULL, 0, budget_row, &f);
 }
 
 struct store_cursor {
@@ -1085,30 +1125,9 @@ store_consent_purpose_foreach(struct store *s, const char *purpose, usec_t at,
 	static const char sql[] =
 	    "SELECT idx, token, purpose, kind, at, expires_at FROM consent_events"
 	    " WHERE purpose = ?1 AND at <= ?2 AND idx < ?3 ORDER BY token, at, idx";
-	sqlite3_stmt *st;
-	int rc, r = 0;
+	struct fn_and_data f = { (void *)fn, userdata };
+	struct bind b[] = { BIND_TEXT_OR_NULL(purpose), BIND_I64(at),
+		BIND_U64(max_size) };
 
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	sqlite3_bind_text(st, 1, purpose, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, at);
-	sqlite3_bind_int64(st, 3, max_size > INT64_MAX ? INT64_MAX :
-							 (sqlite3_int64)max_size);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_consent c = { 0 };
-		if (sqlite3_column_bytes(st, 1) != STORE_TOKEN_LEN) {
-			r = -EBADMSG;
-			break;
-		}
-		memcpy(c.token, sqlite3_column_blob(st, 1), STORE_TOKEN_LEN);
-		consent_row(st, 0, 2, &c);
-		r = fn(userdata, &c);
-		if (r != 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_errno(s, rc);
-	sqlite3_finalize(st);
-	return r;
+	return store_each_row(s, sql, b, ELEMENTSOF(b), consent_each_row, &f);
 }
