@@ -351,11 +351,16 @@ sgd_ctx_compute(const struct sgd_ctx *c, size_t i, double *lphi,
 }
 
 /* The per-index values at i, from the cache (grown on demand) or, if
- * memory is short, computed directly. */
+ * memory is short or i is far past the cached range, computed directly. */
 static void
 sgd_ctx_get(struct sgd_ctx *c, size_t i, double *lphi, double *ldiff,
     double *ldmag)
 {
+	if (i >= c->cap + 4096) {
+		/* far past the cached range (after a jump): not worth filling */
+		sgd_ctx_compute(c, i, lphi, ldiff, ldmag);
+		return;
+	}
 	if (i >= c->cap) {
 		size_t cap = MAX(64, 2 * c->cap);
 		double *a, *b, *d;
@@ -383,6 +388,39 @@ sgd_ctx_get(struct sgd_ctx *c, size_t i, double *lphi, double *ldiff,
 	*lphi = c->lphi[i];
 	*ldiff = c->ldiff[i];
 	*ldmag = c->ldmag[i];
+}
+
+/* Upper bound of the log magnitudes of the pieces of term k of the two
+ * series, given lck = log |C(alpha, k)|, for alpha < k < i_min with
+ * z0 > alpha.  Series 0 drops its normal probability (<= 1); series 1
+ * bounds P(Z > u) by exp(-u^2/2)/2 (u = (z0 - alpha + k)/sigma > 0), which
+ * cancels its quadratic part.  For k > alpha,
+ * log |C(alpha, k)| = const - log Gamma(k+1) + log Gamma(k-alpha) is convex
+ * in k, so both bounds are convex and their maximum over a stretch of
+ * indices is at one of its ends. */
+static double
+term_bound(const struct sgd_ctx *ctx, double alpha, double k, double lck)
+{
+	double j = alpha - k, z0 = ctx->z0;
+	double b0 = lck + k * ctx->lq + j * ctx->l1q + (k * k - k) / ctx->s2;
+	double b1 = lck + j * ctx->lq + k * ctx->l1q +
+	    ((2.0 * z0 - 1.0) * j - z0 * z0) / ctx->s2 - M_LN2;
+
+	return fmax(b0, b1);
+}
+
+/* log |C(alpha, k)| for k > alpha + 1, alpha not an integer, and the
+ * sign of C(alpha, k) (k - 1 - floor(alpha) negative factors). */
+static double
+log_abs_binomial(double alpha, unsigned k, double *ret_sign, double *ret_err)
+{
+	int s1, s2, s3;
+	double a = lgamma_r(alpha + 1, &s1), b = lgamma_r(k + 1.0, &s2);
+	double c = lgamma_r(alpha - k + 1, &s3);
+
+	*ret_sign = ((k - 1 - (unsigned)floor(alpha)) & 1) ? -1.0 : 1.0;
+	*ret_err = 16.0 * U * (fabs(a) + fabs(b) + fabs(c) + 4.0);
+	return a - b - c;
 }
 
 /* Upper bound of log(A_alpha - 1) (accurate = true, needs q < 1/4) or
@@ -416,6 +454,9 @@ log_series_frac(struct sgd_ctx *ctx, double alpha, bool accurate)
 	double prev0 = NAN, prev1 = NAN, prevy = NAN;
 	double lpos, lneg, lerr, total, cur = NAN;
 
+	unsigned i_skip = (unsigned)floor(alpha) + 3;
+	double lc_err = 0, est = NAN, right = NAN;
+
 	for (unsigned i = 0;; i++) {
 		double j = alpha - i, x = ((double)i * i - i) / s2;
 		double lci, lcj, lz, mag, r, lphi, ldiff, ldmag;
@@ -425,13 +466,45 @@ log_series_frac(struct sgd_ctx *ctx, double alpha, bool accurate)
 
 		if (i >= SERIES_MAX_TERMS)
 			return INFINITY; /* no bound at this order */
+		/* Between alpha + 3 and i_min every piece is bounded by a
+		 * convex function of the index, hence by its values at the
+		 * two ends of the stretch.  When z0 is large (large sigma,
+		 * small q) that stretch is long and negligible: its bound
+		 * is added and the loop jumps to its end. */
+		if (i >= i_skip && i_min > i + 32.0) {
+			unsigned ie = (unsigned)ceil(i_min) + 1;
+			double left = term_bound(ctx, alpha, i, lc);
+
+			if (isnan(est)) {
+				est = dp_log_sub(lsum_log(&pos),
+				    lsum_log(&neg));
+				if (!accurate)
+					est = dp_log_sub(est, 0);
+			}
+			if (isnan(right) && left < est - SKIP_BELOW - 10.0) {
+				double se, ee;
+				double lce = log_abs_binomial(alpha, ie - 1, &se,
+				    &ee);
+
+				right = term_bound(ctx, alpha, ie - 1, lce + ee);
+			}
+			if (!isnan(right) && fmax(left, right) +
+			    log(4.0 * (ie - i)) < est - SKIP_BELOW - 10.0) {
+				lsum_add(&pos, fmax(left, right) +
+				    log(4.0 * (ie - i)), 0);
+				lc = log_abs_binomial(alpha, ie, &sign, &lc_err);
+				prev0 = prev1 = prevy = NAN;
+				i = ie - 1;
+				continue;
+			}
+		}
 		sgd_ctx_get(ctx, i, &lphi, &ldiff, &ldmag);
 		lci = lc + i * lq + j * l1q;
 		lcj = lc + j * lq + i * l1q;
 		lz = log_q((z0 - j) / sigma);
 		/* Error magnitudes of the pieces' logs: lc carries i
 		 * roundings; every component a few ulps of its size. */
-		common = fabs(lc) * (i + 8.0) + 8.0 * (i + 4.0);
+		common = fabs(lc) * (i + 8.0) + 8.0 * (i + 4.0) + lc_err / U;
 		mi = common + 8.0 * (fabs(i * lq) + fabs(j * l1q));
 		p1 = lcj + (j * j - j) / s2 + lz;
 		m1 = common + 8.0 * (fabs(j * lq) + fabs(i * l1q) +
