@@ -145,8 +145,14 @@ lock_state_dir(const char *dir)
 	if (asprintf(&path, "%s/consentd.lock", dir) < 0)
 		return -ENOMEM;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && (errno == EACCES || errno == EROFS))
+		/* A read-only directory: the ledger will say so; a lock
+		 * on a read-only descriptor still excludes others. */
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return log_error_errno(errno, "Failed to open '%s': %m", path);
+		return log_error_errno(errno,
+		    "Refusing to start: cannot lock the state directory ('%s'): %m",
+		    path);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 		close(fd);
