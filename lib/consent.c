@@ -175,7 +175,11 @@ consent_event_parse(const json_t *in, usec_t now, struct consent_event *ret,
 				goto fail;
 			}
 		}
-		json_object_set_new(e.details, detail_fields[i], json_string(s));
+		if (json_object_set_new(e.details, detail_fields[i],
+			json_string(s)) < 0) {
+			r = -ENOMEM;
+			goto fail;
+		}
 	}
 	e.subject = strdup(subject);
 	e.purpose = strdup(purpose);

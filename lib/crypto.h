@@ -34,7 +34,8 @@ int ed25519_public_from_private(const uint8_t priv[ED25519_PRIVATE_LEN],
     uint8_t pub[ED25519_PUBLIC_LEN]);
 int ed25519_sign(const uint8_t priv[ED25519_PRIVATE_LEN], const void *msg,
     size_t len, uint8_t sig[ED25519_SIGNATURE_LEN]);
-/* 0 when the signature is valid, -EBADMSG when it is not. */
+/* 0 when the signature is valid, -EBADMSG when it is not, -ENOMEM when
+ * the check could not run. */
 int ed25519_verify(const uint8_t pub[ED25519_PUBLIC_LEN], const void *msg,
     size_t len, const uint8_t sig[ED25519_SIGNATURE_LEN]);
 

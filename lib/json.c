@@ -2,11 +2,54 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "json.h"
 
 #define JSON_MAX_DEPTH 64
+
+/* jansson's lexer ignores a failure to grow its token buffer (load.c,
+ * lex_save() in 2.14) and drops the character: "10000" would parse as
+ * 1000. Its allocations therefore go through json_alloc(), which notes a
+ * failure for json_load_checked() to refuse the result. */
+static __thread bool json_alloc_failed;
+static pthread_once_t json_alloc_once = PTHREAD_ONCE_INIT;
+
+static void *
+json_alloc(size_t size)
+{
+	void *p = malloc(size);
+
+	if (!p)
+		json_alloc_failed = true;
+	return p;
+}
+
+static void
+json_alloc_install(void)
+{
+	json_set_alloc_funcs(json_alloc, free);
+}
+
+int
+json_load_checked(const char *data, size_t len, size_t flags, json_t **ret,
+    json_error_t *e)
+{
+	json_t *v;
+
+	pthread_once(&json_alloc_once, json_alloc_install);
+	json_alloc_failed = false;
+	v = json_loadb(data, len, flags, e);
+	if (json_alloc_failed) {
+		json_decref(v);
+		return -ENOMEM;
+	}
+	if (!v)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
 
 static bool
 json_depth_ok(const char *data, size_t len)
@@ -41,18 +84,21 @@ json_t *
 json_parse(const char *data, size_t len, char *errbuf, size_t errlen)
 {
 	json_error_t e;
-	json_t *v;
+	json_t *v = NULL;
+	int r;
 
 	if (!json_depth_ok(data, len)) {
 		snprintf(errbuf, errlen, "nesting deeper than %d levels",
 		    JSON_MAX_DEPTH);
 		return NULL;
 	}
-	v = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	    &e);
-	if (!v)
+	r = json_load_checked(data, len,
+	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &v, &e);
+	if (r == -ENOMEM)
+		snprintf(errbuf, errlen, "%s", strerror(ENOMEM));
+	else if (r < 0)
 		snprintf(errbuf, errlen, "%d:%d: %s", e.line, e.column, e.text);
-	return v;
+	return r < 0 ? NULL : v;
 }
 
 char *

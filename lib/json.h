@@ -14,6 +14,11 @@
 /* Parses exactly one JSON value (objects/arrays nested ≤ 64 deep). On
  * failure writes a message with line:column into errbuf. */
 json_t *json_parse(const char *data, size_t len, char *errbuf, size_t errlen);
+/* json_loadb() that also fails when an allocation failed during the parse
+ * (jansson 2.14 may then drop a character of a token, or report a syntax
+ * error): 0 and *ret, -ENOMEM, or -EINVAL with e filled in. */
+int json_load_checked(const char *data, size_t len, size_t flags,
+    json_t **ret, json_error_t *e);
 
 /* Serializes compactly; malloc'd, or NULL. */
 char *json_to_string(const json_t *v);

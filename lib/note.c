@@ -154,9 +154,14 @@ decode_hash(const char *s, size_t len, uint8_t out[MERKLE_HASH_LEN])
 {
 	_cleanup_free_ uint8_t *data = NULL;
 	size_t n;
+	int r;
 
-	if (len != HASH_B64_LEN || base64_decode(s, len, &data, &n) < 0 ||
-	    n != MERKLE_HASH_LEN)
+	if (len != HASH_B64_LEN)
+		return -EBADMSG;
+	r = base64_decode(s, len, &data, &n);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 || n != MERKLE_HASH_LEN)
 		return -EBADMSG;
 	memcpy(out, data, MERKLE_HASH_LEN);
 	return 0;
@@ -492,6 +497,7 @@ open_signature(struct note *n, const char *line, size_t len,
 	size_t nlen, raw_len;
 	struct note_signature *s;
 	uint32_t id;
+	int r;
 
 	if (len < EM_DASH_SPACE_LEN ||
 	    memcmp(line, EM_DASH_SPACE, EM_DASH_SPACE_LEN) != 0)
@@ -502,9 +508,12 @@ open_signature(struct note *n, const char *line, size_t len,
 	if (!sp)
 		return -EBADMSG; /* Go: an empty base64 part */
 	nlen = (size_t)(sp - name);
-	if (!note_name_is_valid(name, nlen) ||
-	    base64_decode(sp + 1, len - nlen - 1, &raw, &raw_len) < 0 ||
-	    raw_len < 5)
+	if (!note_name_is_valid(name, nlen))
+		return -EBADMSG;
+	r = base64_decode(sp + 1, len - nlen - 1, &raw, &raw_len);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 || raw_len < 5)
 		return -EBADMSG;
 	id = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 |
 	    (uint32_t)raw[2] << 8 | raw[3];
@@ -513,9 +522,11 @@ open_signature(struct note *n, const char *line, size_t len,
 		return -EINVAL;
 	if (is_duplicate(n, name, nlen, id, raw + 4, raw_len - 4, v != NULL))
 		return 0;
-	if (v && (raw_len != SIG_ED25519_LEN ||
-	    ed25519_verify(v->public_key, text, text_len, raw + 4) < 0))
+	if (v && raw_len != SIG_ED25519_LEN)
 		return -EKEYREJECTED;
+	if (v && (r = ed25519_verify(v->public_key, text, text_len,
+	    raw + 4)) < 0)
+		return r == -ENOMEM ? r : -EKEYREJECTED;
 
 	s = &n->sigs[n->n_sigs];
 	*s = (struct note_signature){ .key_id = id, .verified = v != NULL };
@@ -638,15 +649,18 @@ checkpoint_parse_len(const char *text, size_t len, char **ret_origin,
 	uint8_t root[MERKLE_HASH_LEN], empty[MERKLE_HASH_LEN];
 	size_t olen, llen;
 	uint64_t size;
+	int r;
 
 	if (len > NOTE_MAX_SIZE)
 		return -E2BIG;
 	if (!text_is_valid(text, len) || next_line(&p, end, &origin, &olen) < 0 ||
 	    olen == 0 || next_line(&p, end, &line, &llen) < 0 ||
 	    parse_decimal(line, llen, &size) < 0 ||
-	    next_line(&p, end, &line, &llen) < 0 ||
-	    decode_hash(line, llen, root) < 0)
+	    next_line(&p, end, &line, &llen) < 0)
 		return -EBADMSG;
+	r = decode_hash(line, llen, root);
+	if (r < 0)
+		return r;
 	while (p < end)
 		if (next_line(&p, end, &line, &llen) < 0 || llen == 0)
 			return -EBADMSG;
@@ -828,9 +842,11 @@ tlog_proof_parse(const char *text, size_t len, struct tlog_proof **ret)
 			return -EBADMSG;
 		if (llen == 0)
 			break;
-		if (p->n_hashes == MERKLE_MAX_PROOF ||
-		    decode_hash(line, llen, p->hash[p->n_hashes]) < 0)
+		if (p->n_hashes == MERKLE_MAX_PROOF)
 			return -EBADMSG;
+		r = decode_hash(line, llen, p->hash[p->n_hashes]);
+		if (r < 0)
+			return r;
 		p->n_hashes++;
 	}
 	/* The checkpoint note: non-empty and, as every note, ending in

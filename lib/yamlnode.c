@@ -111,6 +111,8 @@ static int
 yload_next(struct yload *l, yaml_event_t *ev)
 {
 	if (!yaml_parser_parse(&l->parser, ev)) {
+		if (l->parser.error == YAML_MEMORY_ERROR)
+			return -ENOMEM;
 		diag_add(l->d, l->file, (unsigned)l->parser.problem_mark.line + 1,
 		    (unsigned)l->parser.problem_mark.column + 1, "%s%s%s",
 		    l->parser.problem ? l->parser.problem : "syntax error",

@@ -98,8 +98,11 @@ fields_add(struct check *c, json_t *list, struct buf *names, size_t *nbad,
 	if ((v.matched && json_object_set_new(o, "rule_entry",
 			      json_string(v.matched)) < 0) ||
 	    (v.category && json_object_set_new(o, "category",
-			       json_string(v.category)) < 0) ||
-	    json_array_append_new(list, o) < 0)
+			       json_string(v.category)) < 0)) {
+		json_decref(o);
+		return -ENOMEM;
+	}
+	if (json_array_append_new(list, o) < 0)
 		return -ENOMEM;
 	return 0;
 }

@@ -167,6 +167,8 @@ detector_compile(const struct detector_custom_spec *spec,
 	    PCRE2_ZERO_TERMINATED, PCRE2_NEVER_BACKSLASH_C, &code, &off,
 	    NULL);
 	if (!e->code) {
+		if (code == PCRE2_ERROR_HEAP_FAILED)
+			return -ENOMEM;
 		if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
 			snprintf((char *)msg, sizeof(msg), "error %d", code);
 		detector_err(errbuf, errlen,

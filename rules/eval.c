@@ -460,6 +460,8 @@ eval_dataset(struct eval_dataset_result *dr, const struct manifest *m,
 			return r;
 	}
 	r = reader_open(m->data_path, &ro, &rd);
+	if (r == -ENOMEM)
+		return r; /* not a property of the data: no decision */
 	if (r < 0) {
 		dr->error = r;
 		if (asprintf(&dr->error_message, "cannot open '%s': %s",
@@ -483,6 +485,8 @@ eval_dataset(struct eval_dataset_result *dr, const struct manifest *m,
 			dr->malformed++;
 			continue;
 		}
+		if (r == -ENOMEM)
+			return r;
 		if (r < 0) {
 			dr->error = r;
 			if (asprintf(&dr->error_message,
@@ -940,8 +944,9 @@ policy_result_json(const struct eval_policy_result *p)
 	    json_object_set_new(o, "mode",
 		json_string(policy_mode_name(p->mode))) < 0 ||
 	    json_object_set_new(o, "effect",
-		json_string(eval_decision_name(p->effect))) < 0 ||
-	    json_object_set_new(o, "rules", rules) < 0) {
+		json_string(eval_decision_name(p->effect))) < 0)
+		goto fail;
+	if (json_object_set_new(o, "rules", rules) < 0) {
 		rules = NULL;
 		goto fail;
 	}

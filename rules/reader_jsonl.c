@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "json.h"
 #include "reader-internal.h"
 
 #define JSONL_DUMP_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY)
@@ -68,9 +69,12 @@ jsonl_add_value(struct reader *r, json_t *v)
 		ptr = "false";
 		len = 5;
 	} else {
+		/* A parsed value always serializes: only memory can fail
+		 * (jansson allocates to check arrays and objects for
+		 * cycles). */
 		len = json_dumpb(v, NULL, 0, JSONL_DUMP_FLAGS);
 		if (len == 0)
-			return jsonl_bad(r, "value cannot be serialized");
+			return -ENOMEM;
 		if (len <= r->max_field) {
 			k = buf_reserve(&r->text, len);
 			if (k == -E2BIG)
@@ -80,8 +84,7 @@ jsonl_add_value(struct reader *r, json_t *v)
 			off = r->text.len;
 			if (json_dumpb(v, r->text.data + off, len,
 			    JSONL_DUMP_FLAGS) != len)
-				return jsonl_bad(r, "value cannot be "
-				    "serialized");
+				return -ENOMEM;
 			r->text.len += len;
 			r->text.data[r->text.len] = '\0';
 		}
@@ -154,8 +157,11 @@ jsonl_parse(struct reader *r, const char *line, size_t len)
 
 	/* Only positions go into the message: jansson's text may quote the
 	 * data, which can be personal. */
-	r->json = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
-	if (!r->json) {
+	k = json_load_checked(line, len, JSON_REJECT_DUPLICATES, &r->json,
+	    &err);
+	if (k == -ENOMEM)
+		return k;
+	if (k < 0) {
 		reader_set_error(r, "invalid JSON at column %d", err.column);
 		return -EBADMSG;
 	}
