@@ -184,6 +184,14 @@ test_high_precision_values(void **state)
 	/* a slowly converging fractional series (z0 = 1/2) */
 	assert_int_equal(dp_rdp_sgd(0.5, 0.5, 1.1, &v), 0);
 	assert_upper(v, 0.79263177957152034843, 1e-10);
+	/* large sigma: the long negligible middle of the series is bounded
+	 * and skipped */
+	assert_int_equal(dp_rdp_sgd(0.01, 100.0, 1.5, &v), 0);
+	assert_upper(v, 7.5003712620077179e-9, 1e-10);
+	assert_int_equal(dp_rdp_sgd(1e-6, 30.0, 5.5, &v), 0);
+	assert_upper(v, 3.057253727209892e-15, 1e-10);
+	assert_int_equal(dp_rdp_sgd(1e-4, 50.0, 2.5, &v), 0);
+	assert_upper(v, 5.0010002333800082e-12, 1e-10);
 	/* many terms at a large integer order */
 	assert_int_equal(dp_rdp_sgd(0.5, 5.0, 1024.0, &v), 0);
 	assert_upper(v, 19.786175256213700885, 1e-11);
