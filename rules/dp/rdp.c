@@ -289,7 +289,9 @@ log_am1_int(struct int_ws *w, double lq, double l1q, unsigned alpha)
 	}
 	if (sum == 0)
 		return -INFINITY;
-	sum += (double)skipped * exp(-SKIP_BELOW);
+	/* Each skipped term is below exp(lmax - SKIP_BELOW), up to the
+	 * rounding of its cheap bound; one nat covers that. */
+	sum += (double)skipped * exp(-SKIP_BELOW + 1.0);
 	/* Relative error of the sum: the terms' (weighted), three roundings
 	 * per term for exp and the addition, and the final log. */
 	lerr = esum / sum + U * (3.0 * kept + 8.0 + fabs(lmax));
@@ -453,7 +455,8 @@ log_series_frac(struct sgd_ctx *ctx, double alpha, bool accurate)
 	 * -c_i P(Z < u_0) series ("y") */
 	double prev0 = NAN, prev1 = NAN, prevy = NAN;
 	double lpos, lneg, lerr, total, cur = NAN;
-
+	/* skipping the middle: where to try, the error of lc after a jump,
+	 * the estimate of log(A - 1), the bound at the far end */
 	unsigned i_skip = (unsigned)floor(alpha) + 3;
 	double lc_err = 0, est = NAN, right = NAN;
 
