@@ -48,7 +48,8 @@ struct dp_curve {
 	double *rdp;        /* owned; RDP upper bound at each order, >= 0,
 			     * may be +inf */
 	double eps_extra;   /* sum of approximate-DP epsilons, >= 0 */
-	double delta_extra; /* sum of approximate-DP deltas, in [0, 1] */
+	double delta_extra; /* sum of approximate-DP deltas, >= 0 (at or
+			     * above a target delta: no finite epsilon) */
 };
 
 /* The result of a conversion. */
