@@ -36,8 +36,8 @@ state_load(struct ledger *l, const char *name, json_t **ret)
 
 	if (r < 0)
 		return r;
-	*ret = json_loads(text, 0, &e);
-	return *ret ? 0 : -EBADMSG;
+	r = json_load_checked(text, strlen(text), 0, ret, &e);
+	return r == -ENOMEM ? r : r < 0 ? -EBADMSG : 0;
 }
 
 static int
@@ -546,8 +546,11 @@ find_expired(void *userdata, const char *name, const char *text)
 {
 	struct expired *x = userdata;
 	json_error_t e;
-	json_t *state = json_loads(text, 0, &e), *it;
+	json_t *state = NULL, *it;
 	const char *job;
+
+	if (json_load_checked(text, strlen(text), 0, &state, &e) < 0)
+		return -EBADMSG;
 
 	json_object_foreach(json_object_get(state, "reservations"), job, it) {
 		usec_t t;
@@ -629,7 +632,7 @@ list_budget(void *userdata, const char *name, const char *text)
 	_cleanup_dp_curve_ struct dp_curve *spent = NULL;
 	struct dp_budget_status st;
 	json_error_t e;
-	json_t *state, *res = json_array(), *it, *o;
+	json_t *state = NULL, *res = json_array(), *it, *o;
 	const char *job;
 	double eps, delta, spent_eps;
 
@@ -637,7 +640,8 @@ list_budget(void *userdata, const char *name, const char *text)
 		json_decref(res);
 		return 0;
 	}
-	state = json_loads(text, 0, &e);
+	if (json_load_checked(text, strlen(text), 0, &state, &e) < 0)
+		state = NULL;
 	if (!state || budget_state_status(state, NULL, &st) < 0 ||
 	    budget_curve_from_b64(json_string_value(json_object_get(state,
 		"spent")), &spent) < 0) {

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "codec.h"
 #include "crypto.h"
+#include "json.h"
 #include "ledger.h"
 #include "timeutil.h"
 
@@ -99,7 +100,8 @@ ledger_entry_decode(const uint8_t *data, size_t len, char *kind,
 	const char *p = (const char *)data, *nl;
 	size_t klen;
 	json_error_t e;
-	json_t *body;
+	json_t *body = NULL;
+	int r;
 
 	if (len > LEDGER_ENTRY_MAX || len < magic_len + 3 ||
 	    memcmp(p, LEDGER_ENTRY_MAGIC, magic_len) != 0 || p[magic_len] != ' ')
@@ -114,9 +116,12 @@ ledger_entry_decode(const uint8_t *data, size_t len, char *kind,
 	kind[klen] = '\0';
 	if (!kind_valid(kind))
 		return -EBADMSG;
-	body = json_loadb(nl + 1, len - (size_t)(nl + 1 - p),
-	    JSON_REJECT_DUPLICATES, &e);
-	if (!body)
+	/* Checked: jansson may drop a character when memory runs out. */
+	r = json_load_checked(nl + 1, len - (size_t)(nl + 1 - p),
+	    JSON_REJECT_DUPLICATES, &body, &e);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
 		return -EBADMSG;
 	if (!json_is_object(body)) {
 		json_decref(body);
