@@ -1,10 +1,10 @@
 #!/bin/sh
 # The main job, end to end, on the embedded default configuration in a
 # scratch directory: build, start consentd, record consents, run
-# pre-training checks (one passes; one is blocked for missing consent, one
-# for personal data in the data, one by an exhausted privacy budget), show
-# the audit trail, verify the ledger offline, and stop cleanly. Safe to
-# rerun.
+# pre-training checks (one passes; one is blocked for personal data in the
+# data, one by an exhausted privacy budget, one for a revoked consent),
+# show the audit trail, lineage and a report (HTML written to a file),
+# verify the ledger offline, and stop cleanly. Safe to rerun.
 set -eu
 top=$(cd "$(dirname "$0")" && pwd)
 builddir="$top/build"
@@ -73,23 +73,19 @@ ctl consent revoke u-0007 train_ai_system
 ctl_blocked check "$scratch/data/job-after-revoke.yaml"
 echo
 echo "== 7. The audit trail: every event is a signed ledger entry"
-"$builddir/consentctl" --socket "$sock" ledger export -o "$scratch/ledger.jsonl"
-python3 - "$scratch/ledger.jsonl" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    e = json.loads(line)
-    if "checkpoint" in e:
-        continue
-    b = e["entry"]
-    what = {"consent": lambda: "%s %s for %s" % (b["event"], b["subject"][:8] + "...", b["purpose"]),
-            "policy": lambda: "policy %s sha256 %s..." % (b["name"], b["sha256"][:12]),
-            "decision": lambda: "check %s: %s (%s)" % (b["job"], b["decision"], b["reason"]),
-            "budget_settle": lambda: "settled %s on %s" % (b["job"], b["budget"]),
-            "budget_release": lambda: "released %s on %s" % (b["job"], b["budget"])}
-    print("  %4d %-14s %s" % (e["index"], e["kind"], what.get(e["kind"], lambda: "")()))
-PY
+ctl log --kind decision,budget_settle,policy
+ctl log --subject u-0007
 echo
-echo "== 8. An auditor verifies the ledger offline, with the public key alone"
+echo "== 8. Which jobs used the data of a subject who has since revoked consent"
+ctl lineage u-0007
+ctl impact || true
+echo
+echo "== 9. A report for the auditor (text here, HTML to a file)"
+ctl report
+"$builddir/consentctl" --socket "$sock" report --format html -o "$scratch/report.html"
+echo "(HTML report with charts written to $scratch/report.html)"
+echo
+echo "== 10. An auditor verifies the ledger offline, with the public key alone"
 echo "\$ consentctl ledger key > ledger.vkey"
 "$builddir/consentctl" --socket "$sock" ledger key > "$scratch/ledger.vkey"
 cat "$scratch/ledger.vkey"

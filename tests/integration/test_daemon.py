@@ -368,6 +368,38 @@ def test_systemd_environment_paths():
         p.wait(10)
 
 
+def test_root_defaults():
+    """As root with no flags and no config: /var/lib/consentd and
+    /run/consentd. Only in CI, which runs on a throwaway machine."""
+    if os.geteuid() != 0 or os.environ.get("CI") != "true":
+        return
+    if os.path.exists("/run/consentd/consentd.sock"):
+        return  # a real consentd runs here: leave it alone
+    created = not os.path.exists("/var/lib/consentd")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("STATE_DIRECTORY", "RUNTIME_DIRECTORY",
+                                "CONSENTD_SOCKET", "NOTIFY_SOCKET"))}
+    p = subprocess.Popen([CONSENTD, "--foreground"], env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 20
+        while not os.path.exists("/run/consentd/consentd.sock"):
+            assert p.poll() is None, p.stderr.read()
+            assert time.time() < deadline
+            time.sleep(0.05)
+        q = subprocess.run([CONSENTCTL, "status"], capture_output=True,
+                           text=True, env=env)
+        assert_eq(q.returncode, 0, q.stderr)
+        assert os.path.exists("/var/lib/consentd/ledger.db")
+    finally:
+        p.terminate()
+        p.wait(20)
+        if created:
+            import shutil
+            shutil.rmtree("/var/lib/consentd", ignore_errors=True)
+            shutil.rmtree("/run/consentd", ignore_errors=True)
+
+
 def test_unprivileged_defaults():
     """With no flags and no config, an unprivileged user gets XDG paths,
     and consentctl finds the socket by the same rule."""
@@ -419,5 +451,6 @@ run_tests([
     test_sigint_stops_cleanly,
     test_sd_notify,
     test_systemd_environment_paths,
+    test_root_defaults,
     test_unprivileged_defaults,
 ])
