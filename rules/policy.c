@@ -566,7 +566,7 @@ parse_custom_detector(struct pparse *pp, const struct ynode *n,
 {
 	static const char *const keys[] = { "name", "pattern", "validate" };
 	struct rule_pii_custom c = { .validate = CHECKSUM_NONE };
-	const struct ynode *name, *pattern, *v;
+	const struct ynode *name = NULL, *pattern = NULL, *v;
 	enum detector_kind k;
 	int ret;
 
