@@ -310,6 +310,7 @@ struct sgd_ctx {
 	double *lphi;        /* log P(Z < u_i), u_i = (z0 - i) / sigma */
 	double *ldiff;       /* log(P(Z > u_i) - P(Z > u0)), where u_i >= 0 */
 	double *ldmag;       /* error magnitude of ldiff */
+	double *lem1;        /* log expm1((i^2 - i) / (2 sigma^2)), i >= 2 */
 };
 
 static void
@@ -331,14 +332,16 @@ sgd_ctx_done(struct sgd_ctx *c)
 	free(c->lphi);
 	free(c->ldiff);
 	free(c->ldmag);
+	free(c->lem1);
 }
 
 static void
 sgd_ctx_compute(const struct sgd_ctx *c, size_t i, double *lphi,
-    double *ldiff, double *ldmag)
+    double *ldiff, double *ldmag, double *lem1)
 {
 	double ui = (c->z0 - (double)i) / c->sigma;
 
+	*lem1 = i >= 2 ? log_expm1(((double)i * i - i) / c->s2) : -INFINITY;
 	*lphi = log_q(-ui);
 	*ldiff = NAN;
 	*ldmag = 0;
@@ -356,16 +359,16 @@ sgd_ctx_compute(const struct sgd_ctx *c, size_t i, double *lphi,
  * memory is short or i is far past the cached range, computed directly. */
 static void
 sgd_ctx_get(struct sgd_ctx *c, size_t i, double *lphi, double *ldiff,
-    double *ldmag)
+    double *ldmag, double *lem1)
 {
 	if (i >= c->cap + 4096) {
 		/* far past the cached range (after a jump): not worth filling */
-		sgd_ctx_compute(c, i, lphi, ldiff, ldmag);
+		sgd_ctx_compute(c, i, lphi, ldiff, ldmag, lem1);
 		return;
 	}
 	if (i >= c->cap) {
 		size_t cap = MAX(64, 2 * c->cap);
-		double *a, *b, *d;
+		double *a, *b, *d, *e;
 
 		while (cap <= i)
 			cap *= 2;
@@ -378,18 +381,22 @@ sgd_ctx_get(struct sgd_ctx *c, size_t i, double *lphi, double *ldiff,
 		d = realloc(c->ldmag, cap * sizeof(double));
 		if (d)
 			c->ldmag = d;
-		if (!a || !b || !d) {
-			sgd_ctx_compute(c, i, lphi, ldiff, ldmag);
+		e = realloc(c->lem1, cap * sizeof(double));
+		if (e)
+			c->lem1 = e;
+		if (!a || !b || !d || !e) {
+			sgd_ctx_compute(c, i, lphi, ldiff, ldmag, lem1);
 			return;
 		}
 		for (size_t k = c->cap; k < cap; k++)
 			sgd_ctx_compute(c, k, &c->lphi[k], &c->ldiff[k],
-			    &c->ldmag[k]);
+			    &c->ldmag[k], &c->lem1[k]);
 		c->cap = cap;
 	}
 	*lphi = c->lphi[i];
 	*ldiff = c->ldiff[i];
 	*ldmag = c->ldmag[i];
+	*lem1 = c->lem1[i];
 }
 
 /* Upper bound of the log magnitudes of the pieces of term k of the two
@@ -462,7 +469,7 @@ log_series_frac(struct sgd_ctx *ctx, double alpha, bool accurate)
 
 	for (unsigned i = 0;; i++) {
 		double j = alpha - i, x = ((double)i * i - i) / s2;
-		double lci, lcj, lz, mag, r, lphi, ldiff, ldmag;
+		double lci, lcj, lz, mag, r, lphi, ldiff, ldmag, lem1;
 		double common, mi, m0, m1, my, mn;
 		double p0 = -INFINITY, p1, py = -INFINITY, pn = -INFINITY;
 		bool in_tail;
@@ -501,7 +508,7 @@ log_series_frac(struct sgd_ctx *ctx, double alpha, bool accurate)
 				continue;
 			}
 		}
-		sgd_ctx_get(ctx, i, &lphi, &ldiff, &ldmag);
+		sgd_ctx_get(ctx, i, &lphi, &ldiff, &ldmag, &lem1);
 		lci = lc + i * lq + j * l1q;
 		lcj = lc + j * lq + i * l1q;
 		lz = log_q((z0 - j) / sigma);
@@ -524,10 +531,8 @@ log_series_frac(struct sgd_ctx *ctx, double alpha, bool accurate)
 		} else if (i >= 1) {
 			/* (E_i - 1) P(Z < u0), and -E_i (Q(u_i) - Q(u0)) */
 			if (i >= 2) {
-				double le = log_expm1(x);
-
-				p0 = lci + le + ctx->lphi0;
-				m0 += 8.0 * (x + fabs(le) + fabs(ctx->lphi0));
+				p0 = lci + lem1 + ctx->lphi0;
+				m0 += 8.0 * (x + fabs(lem1) + fabs(ctx->lphi0));
 			}
 			pn = lci + x + ldiff;
 			mn += 8.0 * (x + ldmag);
@@ -535,24 +540,30 @@ log_series_frac(struct sgd_ctx *ctx, double alpha, bool accurate)
 		mag = fmax(fmax(m0, m1), fmax(my, mn));
 
 		/* Every fourth term past i_min: stop when the remainder
-		 * brackets are narrow enough. */
+		 * brackets are narrow enough.  The tolerance is relative to
+		 * A - 1 in both forms; the estimate of it only steers when
+		 * to stop, so it is refreshed now and then.  A bracket is
+		 * narrower than its last term by about (alpha + 2) / (2 i)
+		 * at most e^16 for the indices reached: while the last term
+		 * is further above the tolerance, the test cannot pass. */
 		if (i > i_min + 1 && (i & 3) == 0 && !isnan(prev0) &&
 		    in_tail) {
-			double wc = dp_log_add(p0, p1);
-			double wp = dp_log_add(prev0, prev1);
+			double wc, wp, last = fmax(prev0, prev1);
 
-			if (wc <= wp && (!accurate || py <= prevy)) {
+			if (isnan(cur) || (i & 15) == 0) {
+				cur = dp_log_sub(lsum_log(&pos),
+				    lsum_log(&neg));
+				if (!accurate)
+					cur = dp_log_sub(cur, 0);
+			}
+			if (accurate)
+				last = fmax(last, prevy);
+			wc = dp_log_add(p0, p1);
+			wp = dp_log_add(prev0, prev1);
+			if (last < cur + SERIES_TOL + 16.0 && wc <= wp &&
+			    (!accurate || py <= prevy)) {
 				double width = dp_log_sub(wp, wc) - M_LN2;
 
-				/* The tolerance is relative to A - 1 in both
-				 * forms; the estimate of it only steers when
-				 * to stop, so it is refreshed now and then. */
-				if (isnan(cur) || (i & 15) == 0) {
-					cur = dp_log_sub(lsum_log(&pos),
-					    lsum_log(&neg));
-					if (!accurate)
-						cur = dp_log_sub(cur, 0);
-				}
 				if (accurate)
 					width = dp_log_add(width,
 					    dp_log_sub(prevy, py) - M_LN2);
