@@ -2,7 +2,8 @@
 # The manual pages render without a single warning, and say what the code
 # has: every consentctl command and subcommand in consentctl(1), every route
 # of daemon/server.c in consentd(8), every key of daemon/config.c and its
-# embedded default, verbatim, in consentd.yaml(5).
+# embedded default, verbatim, in consentd.yaml(5), and every field and
+# privacy mechanism of lib/job.c in consentd-job(5).
 set -u
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
@@ -138,5 +139,25 @@ if [ ! -s "$tmp/default.c" ] || ! cmp -s "$tmp/default.c" "$tmp/default.man"; th
 else
 	echo "the embedded default in consentd.yaml.5 matches daemon/config.c"
 fi
+
+# consentd-job(5): every field of a job and every privacy mechanism with
+# its parameters, from the tables in lib/job.c, each as a bold term.
+plain "$man_dir/consentd-job.5" > "$tmp/consentd-job.5"
+{
+	sed -n '/^static const char \*const job_fields\[\]/,/};/p' \
+	    "$top_srcdir/lib/job.c"
+	sed -n '/^} mechanisms\[\] = {/,/^};/p' "$top_srcdir/lib/job.c"
+} | grep -o '"[a-z_-]*"' | tr -d '"' | sort -u > "$tmp/jobwords"
+if [ ! -s "$tmp/jobwords" ]; then
+	echo "FAIL: no job fields found in lib/job.c"
+	fail=1
+fi
+while read -r word; do
+	if ! grep -Eq "^\.BR? $word( |\$)" "$tmp/consentd-job.5"; then
+		echo "FAIL: job field or mechanism '$word' is not described in consentd-job.5"
+		fail=1
+	fi
+done < "$tmp/jobwords"
+echo "$(wc -l < "$tmp/jobwords") job fields and mechanisms checked in consentd-job.5"
 
 exit $fail
