@@ -398,6 +398,9 @@ replay_entry(void *userdata, uint64_t index, const uint8_t *data, size_t len)
 							   DP_ACCOUNTANT_RDP);
 				json_object_set_new(b->states, name, state);
 			}
+			json_object_set(state, "epsilon",
+			    json_object_get(it, "epsilon"));
+			json_object_set(state, "delta", json_object_get(it, "delta"));
 			if (budget_state_reserve(state, job,
 				json_string_value(json_object_get(it, "cost")),
 				json_string_value(json_object_get(it,

@@ -97,6 +97,13 @@ budget_index_entry(void *userdata, struct ledger *l, uint64_t index,
 							   DP_ACCOUNTANT_RDP);
 				r = state ? 0 : -ENOMEM;
 			}
+			/* The limits are the latest charge's policy's. */
+			if (r >= 0) {
+				json_object_set(state, "epsilon",
+				    json_object_get(it, "epsilon"));
+				json_object_set(state, "delta",
+				    json_object_get(it, "delta"));
+			}
 			if (r >= 0)
 				r = budget_state_reserve(state, job,
 				    json_string_value(json_object_get(it, "cost")),
@@ -433,14 +440,15 @@ settle_run(struct ledger *l, struct ledger_job *lj)
 			continue; /* settled, released or expired already */
 		}
 		json_decref(state);
-		r = budget_job_cost(&priv, s->has_steps ? s->steps : 0,
-		    streq(acct, "basic") ? DP_ACCOUNTANT_BASIC : DP_ACCOUNTANT_RDP,
-		    json_number_value(json_object_get(it, "delta")), &cost, err,
-		    sizeof(err));
-		if (r < 0 && s->has_steps && s->steps == 0) {
+		if (s->has_steps && s->steps == 0)
 			/* Zero steps: nothing was spent. */
 			r = dp_curve_new(NULL, 0, &cost);
-		}
+		else
+			r = budget_job_cost(&priv, s->has_steps ? s->steps : 0,
+			    streq(acct, "basic") ? DP_ACCOUNTANT_BASIC :
+						   DP_ACCOUNTANT_RDP,
+			    json_number_value(json_object_get(it, "delta")), &cost,
+			    err, sizeof(err));
 		if (r < 0)
 			break;
 		b64 = budget_curve_b64(cost);

@@ -1,6 +1,7 @@
 /* The daemon's configuration: a table-driven schema read from YAML. */
 #include "config.h"
 
+#include <ctype.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <string.h>
@@ -243,6 +244,10 @@ config_access(struct config *c, const struct ynode *map, struct diag *d)
 			p[c->naccess].principal = strdup(who);
 			if (!p[c->naccess].principal)
 				return -ENOMEM;
+			/* Token hashes compare in lower case. */
+			if (strncmp(who, "token:", 6) == 0)
+				for (char *q = p[c->naccess].principal + 6; *q; q++)
+					*q = (char)tolower((unsigned char)*q);
 			p[c->naccess++].roles = role == ROLE_ADMIN ? ROLE_ALL : role;
 		}
 	}

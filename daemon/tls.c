@@ -203,9 +203,9 @@ tls_request_roles(const struct config *c, struct evhttp_request *req,
 		hex_encode(h, sizeof(h), hex);
 		snprintf(principal, sizeof(principal), "token:%s", hex);
 		for (size_t i = 0; i < c->naccess; i++)
-			if (c->access[i].principal[0] == 't' &&
+			if (strlen(c->access[i].principal) == strlen(principal) &&
 			    crypto_memeq(c->access[i].principal, principal,
-				strlen(principal) + 1)) {
+				strlen(principal))) {
 				roles |= c->access[i].roles;
 				snprintf(who, wholen, "token %.12s...", hex);
 			}

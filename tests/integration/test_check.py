@@ -217,6 +217,11 @@ def test_budget_settle_and_expiry():
         assert_eq(b["reservations"], [])
         assert abs(b["spent_epsilon"] - settled["job_epsilon"]) < 1e-9, b
         assert_eq(d.ctl("job", "finish", "j-b").returncode, 1)
+        # Zero steps: nothing spent.
+        r0 = check(d, job(d, "j-zero"))
+        assert_eq(r0["decision"], "allow")
+        p = d.ctl("--json", "job", "finish", "j-zero", "--steps", "0", check=0)
+        assert_eq(json.loads(p.stdout)["settled"][0]["job_epsilon"], 0.0)
         assert_eq(d.ctl("job", "finish", "nobody").returncode, 2)
         p = d.ctl("budget", "show", check=0)
         assert "dataset:reviews" in p.stdout and "settle" in p.stdout, p.stdout

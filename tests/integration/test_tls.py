@@ -57,9 +57,10 @@ def tls_daemon():
     with open(os.path.join(d.tmp, "consentd.yaml"), "w") as f:
         f.write("tls:\n  listen: 127.0.0.1:%d\n  certificate: %s/server.pem\n"
                 "  key: %s/server.key\n  client_ca: %s/ca.pem\n"
-                "access:\n  checker: [\"cert:pipeline\"]\n"
+                "access:\n  checker: [\"cert:pipeline\", trainer]\n"
                 "  auditor: [\"token:%s\"]\n"
-                % (port, pki, pki, pki, hashlib.sha256(TOKEN.encode()).hexdigest()))
+                % (port, pki, pki, pki,
+                   hashlib.sha256(TOKEN.encode()).hexdigest().upper()))
     d.config = os.path.join(d.tmp, "consentd.yaml")
     d.url = "https://127.0.0.1:%d" % port
     d.pki = pki
