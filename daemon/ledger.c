@@ -529,7 +529,10 @@ route_proof_inclusion(struct daemon *d, struct evhttp_request *req,
 		    has_size ? "" : " (the latest checkpoint); retry shortly");
 		goto out;
 	}
+	/* One read transaction for all the proof's hashes. */
+	store_read_begin(ledger_store(l));
 	r = ledger_inclusion_proof(l, index, size, proof, &n, leaf);
+	store_read_end(ledger_store(l));
 	if (r < 0) {
 		server_reply_error(req, err_from_errno(r), "%s", ledger_errmsg(l));
 		goto out;
@@ -566,7 +569,9 @@ route_proof_consistency(struct daemon *d, struct evhttp_request *req,
 	l = reader_for(d, req);
 	if (!l)
 		goto out;
+	store_read_begin(ledger_store(l));
 	r = ledger_consistency_proof(l, from, to, proof, &n);
+	store_read_end(ledger_store(l));
 	if (r < 0) {
 		server_reply_error(req, err_from_errno(r), "%s", ledger_errmsg(l));
 		goto out;

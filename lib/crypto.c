@@ -6,6 +6,7 @@
  * could fail on any input, on hot paths (k-anonymity hashes every row). */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -81,6 +82,57 @@ hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
 	if (!HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &n))
 		return -EIO;
 	return 0;
+}
+
+struct hmac_key {
+	EVP_MAC *mac;
+	EVP_MAC_CTX *ctx;
+};
+
+int
+hmac_key_new(const void *key, size_t keylen, struct hmac_key **ret)
+{
+	struct hmac_key *k = calloc(1, sizeof(*k));
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+		    (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+
+	if (!k)
+		return -ENOMEM;
+	k->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	k->ctx = k->mac ? EVP_MAC_CTX_new(k->mac) : NULL;
+	if (!k->ctx || EVP_MAC_init(k->ctx, key, keylen, params) != 1) {
+		hmac_key_free(k);
+		return -ENOMEM;
+	}
+	*ret = k;
+	return 0;
+}
+
+int
+hmac_key_compute(struct hmac_key *k, const void *data, size_t len,
+    uint8_t out[SHA256_LEN])
+{
+	size_t n = 0;
+
+	/* Re-initialising with no key keeps the key and restarts. */
+	if (EVP_MAC_init(k->ctx, NULL, 0, NULL) != 1 ||
+	    EVP_MAC_update(k->ctx, data, len) != 1 ||
+	    EVP_MAC_final(k->ctx, out, &n, SHA256_LEN) != 1 || n != SHA256_LEN)
+		return -ENOMEM;
+	return 0;
+}
+
+void
+hmac_key_free(struct hmac_key *k)
+{
+	if (!k)
+		return;
+	EVP_MAC_CTX_free(k->ctx); /* wipes the key material */
+	EVP_MAC_free(k->mac);
+	free(k);
 }
 
 bool

@@ -25,6 +25,7 @@ struct ledger {
 	char *origin;
 	bool have_secret;
 	uint8_t secret[32];
+	struct hmac_key *hmac;         /* keyed with secret */
 	ledger_index_hook hook;
 	void *hook_userdata;
 	uint64_t checkpoint_size;      /* size of the latest checkpoint */
@@ -279,6 +280,9 @@ load_or_create_secret(struct ledger *l, const char *path, bool create,
 		    path);
 		return -EBADMSG;
 	}
+	r = hmac_key_new(l->secret, sizeof(l->secret), &l->hmac);
+	if (r < 0)
+		return r;
 	l->have_secret = true;
 	return 0;
 }
@@ -300,6 +304,7 @@ ledger_close(struct ledger *l)
 	store_close(l->store);
 	note_signer_wipe(&l->signer);
 	secure_wipe(l->secret, sizeof(l->secret));
+	hmac_key_free(l->hmac);
 	free(l->vkey);
 	free(l->origin);
 	free(l);
@@ -658,10 +663,15 @@ ledger_rollback(struct ledger *l)
 
 static int ledger_index_entry(struct ledger *l, uint64_t index,
     const uint8_t *data, size_t len);
+static int ledger_index_body(struct ledger *l, uint64_t index,
+    const char *kind, const json_t *body);
 
-int
-ledger_append(struct ledger *l, const uint8_t *data, size_t len,
-    uint64_t *ret_index, uint8_t ret_leaf[MERKLE_HASH_LEN])
+/* Appends bytes whose decoded form is (kind, body) when known, so that
+ * indexing need not parse what was just encoded. */
+static int
+ledger_append_entry(struct ledger *l, const uint8_t *data, size_t len,
+    const char *kind, const json_t *body, uint64_t *ret_index,
+    uint8_t ret_leaf[MERKLE_HASH_LEN])
 {
 	uint8_t stored[MERKLE_MAX_STORED_PER_LEAF][MERKLE_HASH_LEN];
 	uint8_t leaf[MERKLE_HASH_LEN];
@@ -676,7 +686,8 @@ ledger_append(struct ledger *l, const uint8_t *data, size_t len,
 		    "entry of %zu bytes exceeds the maximum of %d", len,
 		    LEDGER_ENTRY_MAX);
 	/* Index first: a malformed entry must not touch the tree. */
-	r = ledger_index_entry(l, index, data, len);
+	r = body ? ledger_index_body(l, index, kind, body) :
+		   ledger_index_entry(l, index, data, len);
 	if (r < 0)
 		return r;
 	merkle_leaf_hash(data, len, leaf);
@@ -700,6 +711,14 @@ ledger_append(struct ledger *l, const uint8_t *data, size_t len,
 }
 
 int
+ledger_append(struct ledger *l, const uint8_t *data, size_t len,
+    uint64_t *ret_index, uint8_t ret_leaf[MERKLE_HASH_LEN])
+{
+	return ledger_append_entry(l, data, len, NULL, NULL, ret_index,
+	    ret_leaf);
+}
+
+int
 ledger_append_json(struct ledger *l, const char *kind, const json_t *body,
     uint64_t *ret_index, uint8_t ret_leaf[MERKLE_HASH_LEN])
 {
@@ -714,7 +733,8 @@ ledger_append_json(struct ledger *l, const char *kind, const json_t *body,
 		    LEDGER_ENTRY_MAX);
 	if (r < 0)
 		return ledger_fail(l, r, "cannot encode a '%s' entry", kind);
-	return ledger_append(l, data, len, ret_index, ret_leaf);
+	return ledger_append_entry(l, data, len, kind, body, ret_index,
+	    ret_leaf);
 }
 
 int
@@ -831,7 +851,7 @@ static const char subject_lookup_label[] = "consentd subject lookup v1";
 static const char subject_mac_label[] = "consentd subject map v1";
 
 int
-ledger_subject_lookup_key(const uint8_t secret[32], const char *subject,
+ledger_subject_lookup_key(struct hmac_key *key, const char *subject,
     size_t len, uint8_t out[STORE_LOOKUP_LEN])
 {
 	uint8_t msg[sizeof(subject_lookup_label) + LEDGER_SUBJECT_MAX];
@@ -840,7 +860,7 @@ ledger_subject_lookup_key(const uint8_t secret[32], const char *subject,
 		return -EINVAL;
 	memcpy(msg, subject_lookup_label, sizeof(subject_lookup_label));
 	memcpy(msg + sizeof(subject_lookup_label), subject, len);
-	return hmac_sha256(secret, 32, msg, sizeof(subject_lookup_label) + len,
+	return hmac_key_compute(key, msg, sizeof(subject_lookup_label) + len,
 	    out);
 }
 
@@ -848,7 +868,7 @@ static int
 subject_lookup(struct ledger *l, const char *subject,
     uint8_t out[STORE_LOOKUP_LEN])
 {
-	return ledger_subject_lookup_key(l->secret, subject, strlen(subject),
+	return ledger_subject_lookup_key(l->hmac, subject, strlen(subject),
 	    out);
 }
 
@@ -873,7 +893,7 @@ subject_mac(struct ledger *l, const uint8_t lookup[STORE_LOOKUP_LEN],
 	memcpy(msg + sizeof(subject_mac_label), lookup, STORE_LOOKUP_LEN);
 	memcpy(msg + sizeof(subject_mac_label) + STORE_LOOKUP_LEN, token,
 	    STORE_TOKEN_LEN);
-	return hmac_sha256(l->secret, sizeof(l->secret), msg, sizeof(msg), out);
+	return hmac_key_compute(l->hmac, msg, sizeof(msg), out);
 }
 
 int
@@ -1056,19 +1076,14 @@ index_named(struct ledger *l, const char *kind, const json_t *body,
 	return 0;
 }
 
+/* Keeps the derived tables in step with one entry, from its decoded body. */
 static int
-ledger_index_entry(struct ledger *l, uint64_t index, const uint8_t *data,
-    size_t len)
+ledger_index_body(struct ledger *l, uint64_t index, const char *kind,
+    const json_t *body)
 {
-	char kind[LEDGER_KIND_MAX + 1];
 	struct store_consent c;
-	json_t *body = NULL;
-	int r;
+	int r = 0;
 
-	r = ledger_entry_decode(data, len, kind, &body);
-	if (r < 0)
-		return ledger_fail(l, r, "entry %llu is not a valid ledger entry",
-		    (unsigned long long)index);
 	if (streq(kind, "decision") || streq(kind, "policy")) {
 		r = index_named(l, kind, body, index);
 	} else if (streq(kind, "consent")) {
@@ -1088,6 +1103,22 @@ ledger_index_entry(struct ledger *l, uint64_t index, const uint8_t *data,
 	}
 	if (r >= 0 && l->hook)
 		r = l->hook(l->hook_userdata, l, index, kind, body);
+	return r;
+}
+
+static int
+ledger_index_entry(struct ledger *l, uint64_t index, const uint8_t *data,
+    size_t len)
+{
+	char kind[LEDGER_KIND_MAX + 1];
+	json_t *body = NULL;
+	int r;
+
+	r = ledger_entry_decode(data, len, kind, &body);
+	if (r < 0)
+		return ledger_fail(l, r, "entry %llu is not a valid ledger entry",
+		    (unsigned long long)index);
+	r = ledger_index_body(l, index, kind, body);
 	json_decref(body);
 	return r;
 }

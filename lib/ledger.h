@@ -126,8 +126,10 @@ uint64_t ledger_snapshot_size(const struct ledger_snapshot *s);
 void ledger_snapshot_collect(struct ledger_snapshot *s, bool on);
 int ledger_snapshot_tokens(const struct ledger_snapshot *s, uint8_t **ret,
     size_t *ret_n);
-/* The subject map's lookup key: HMAC-SHA256(secret, label || subject). */
-int ledger_subject_lookup_key(const uint8_t secret[32], const char *subject,
+/* The subject map's lookup key: HMAC-SHA256(secret, label || subject),
+ * with key an hmac_key of the secret. */
+struct hmac_key;
+int ledger_subject_lookup_key(struct hmac_key *key, const char *subject,
     size_t len, uint8_t out[STORE_LOOKUP_LEN]);
 /* Copies the deployment secret (out may be NULL to test for one). */
 int ledger_snapshot_secret(const struct ledger *l, uint8_t out[32]);

@@ -111,6 +111,7 @@ struct snapshot_purpose {
 struct ledger_snapshot {
 	struct store *store;
 	uint8_t secret[32];
+	struct hmac_key *hmac;
 	uint64_t size;
 	usec_t at;
 	struct snapshot_purpose purposes[SNAPSHOT_MAX_PURPOSES];
@@ -218,7 +219,10 @@ ledger_snapshot_open(const char *db_path, const char *secret_path,
 		free(s);
 		return r;
 	}
-	r = store_open(db_path, STORE_READ_ONLY, &s->store, errbuf, errlen);
+	r = hmac_key_new(s->secret, sizeof(s->secret), &s->hmac);
+	if (r >= 0)
+		r = store_open(db_path, STORE_READ_ONLY, &s->store, errbuf,
+		    errlen);
 	if (r >= 0)
 		r = store_read_begin(s->store);
 	if (r < 0) {
@@ -246,7 +250,7 @@ ledger_snapshot_lookup(struct ledger_snapshot *s, const char *subject,
 		return r;
 	if (set->n == 0)
 		return 0;
-	r = ledger_subject_lookup_key(s->secret, subject, len, subj.lookup);
+	r = ledger_subject_lookup_key(s->hmac, subject, len, subj.lookup);
 	if (r < 0)
 		return r;
 	r = store_subject_get(s->store, subj.lookup, &subj);
@@ -316,5 +320,6 @@ ledger_snapshot_close(struct ledger_snapshot *s)
 		store_close(s->store);
 	}
 	secure_wipe(s->secret, sizeof(s->secret));
+	hmac_key_free(s->hmac);
 	free(s);
 }

@@ -90,7 +90,7 @@ static const char store_schema[] =
 	"CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, root BLOB NOT NULL,"
 	" note TEXT NOT NULL, created_at INTEGER NOT NULL);"
 	/* Erasable: the only link between a person and the log. */
-	"CREATE TABLE IF NOT EXISTS subjects(lookup BLOB PRIMARY KEY, token BLOB NOT NULL UNIQUE,"
+	"CREATE TABLE IF NOT EXISTS subjects(lookup BLOB PRIMARY KEY, token BLOB NOT NULL,"
 	" mac BLOB NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;"
 	/* Derived from the log; rebuilt by reindex. */
 	"CREATE TABLE IF NOT EXISTS consent_events(idx INTEGER PRIMARY KEY, token BLOB NOT NULL,"
@@ -311,6 +311,9 @@ store_open(const char *path, int flags, struct store **ret, char *errbuf,
 		r = store_exec(s, "PRAGMA journal_mode = WAL");
 		if (r >= 0)
 			r = store_exec(s, "PRAGMA synchronous = FULL");
+		/* Fewer, larger WAL checkpoints: each one is a copy. */
+		if (r >= 0)
+			r = store_exec(s, "PRAGMA wal_autocheckpoint = 8192");
 		if (r < 0)
 			goto fail;
 	}
