@@ -362,7 +362,8 @@ sgd_ctx_get(struct sgd_ctx *c, size_t i, double *lphi, double *ldiff,
     double *ldmag, double *lem1)
 {
 	if (i >= c->cap + 4096) {
-		/* far past the cached range (after a jump): not worth filling */
+		/* far past the cached range (after a jump): not worth
+		 * filling */
 		sgd_ctx_compute(c, i, lphi, ldiff, ldmag, lem1);
 		return;
 	}
@@ -492,17 +493,18 @@ log_series_frac(struct sgd_ctx *ctx, double alpha, bool accurate)
 					est = dp_log_sub(est, 0);
 			}
 			if (isnan(right) && left < est - SKIP_BELOW - 10.0) {
-				double se, ee;
-				double lce = log_abs_binomial(alpha, ie - 1, &se,
-				    &ee);
+				double se, ee, lce;
 
-				right = term_bound(ctx, alpha, ie - 1, lce + ee);
+				lce = log_abs_binomial(alpha, ie - 1, &se, &ee);
+				right = term_bound(ctx, alpha, ie - 1,
+				    lce + ee);
 			}
 			if (!isnan(right) && fmax(left, right) +
 			    log(4.0 * (ie - i)) < est - SKIP_BELOW - 10.0) {
 				lsum_add(&pos, fmax(left, right) +
 				    log(4.0 * (ie - i)), 0);
-				lc = log_abs_binomial(alpha, ie, &sign, &lc_err);
+				lc = log_abs_binomial(alpha, ie, &sign,
+				    &lc_err);
 				prev0 = prev1 = prevy = NAN;
 				i = ie - 1;
 				continue;
