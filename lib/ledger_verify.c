@@ -2,9 +2,11 @@
  * export) and the verifier key, never a secret or a running daemon. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
 
+#include "buf.h"
 #include "codec.h"
 #include "crypto.h"
 #include "ledger.h"
@@ -15,6 +17,17 @@ struct consent_digest {
 	uint64_t index;
 	uint8_t digest[32];
 };
+
+struct replay_state {
+	bool check_consents;
+	struct consent_digest *consents;
+	size_t nconsents, capconsents;
+	bool bad;
+	uint64_t bad_index;
+	char message[256];
+};
+
+struct replay_thread;
 
 struct verifier {
 	struct ledger_verify_report *rep;
@@ -28,10 +41,10 @@ struct verifier {
 	struct store_cursor *hashes;
 	bool hash_mismatch;
 	uint64_t hash_mismatch_index;
-	/* Database mode: the consent index a replay of the log implies. */
-	struct consent_digest *consents;
-	size_t nconsents, capconsents;
-	bool check_consents;
+	/* Parsing the entries: inline (exports), or on a second thread with
+	 * the consent index replayed too (databases). */
+	struct replay_state inline_replay;
+	struct replay_thread *replay;
 	int flags;
 };
 
@@ -175,6 +188,241 @@ consent_expected(const json_t *body, struct store_consent *c)
 	return 0;
 }
 
+/*
+ * Parsing every entry (to check it is well formed, and to replay the
+ * consent index) costs more than hashing it. With a database, a second
+ * thread does it while the first reads and hashes, in batches.
+ */
+
+static int
+replay_one(struct replay_state *rs, uint64_t index, const uint8_t *data,
+    size_t len)
+{
+	char kind[LEDGER_KIND_MAX + 1];
+	struct store_consent c;
+	json_t *body = NULL;
+	int r;
+
+	if (rs->bad)
+		return 0;
+	r = ledger_entry_decode(data, len, kind, &body);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		rs->bad = true;
+		rs->bad_index = index;
+		snprintf(rs->message, sizeof(rs->message),
+		    "entry %llu is not a valid ledger entry",
+		    (unsigned long long)index);
+		return 0;
+	}
+	if (rs->check_consents && streq(kind, "consent")) {
+		if (consent_expected(body, &c) < 0) {
+			json_decref(body);
+			rs->bad = true;
+			rs->bad_index = index;
+			snprintf(rs->message, sizeof(rs->message),
+			    "entry %llu is a malformed consent event",
+			    (unsigned long long)index);
+			return 0;
+		}
+		if (rs->nconsents == rs->capconsents) {
+			size_t cap = rs->capconsents ? 2 * rs->capconsents : 1024;
+			struct consent_digest *p = realloc(rs->consents,
+			    cap * sizeof(*p));
+			if (!p) {
+				json_decref(body);
+				return -ENOMEM;
+			}
+			rs->consents = p;
+			rs->capconsents = cap;
+		}
+		rs->consents[rs->nconsents].index = index;
+		consent_row_digest(&c, rs->consents[rs->nconsents].digest);
+		rs->nconsents++;
+	}
+	json_decref(body);
+	return 0;
+}
+
+#define REPLAY_BATCH_BYTES ((size_t)1 << 20)
+#define REPLAY_QUEUE_MAX 8
+
+struct replay_batch {
+	struct buf data;      /* the entries' bytes, back to back */
+	uint64_t *index;
+	size_t *len;
+	size_t n, cap;
+	struct replay_batch *next;
+};
+
+struct replay_thread {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct replay_batch *head, *tail, *filling;
+	size_t queued;
+	bool done;
+	int error;
+	struct replay_state state;
+};
+
+static void
+replay_batch_free(struct replay_batch *b)
+{
+	if (!b)
+		return;
+	buf_free(&b->data);
+	free(b->index);
+	free(b->len);
+	free(b);
+}
+
+static void *
+replay_main(void *arg)
+{
+	struct replay_thread *rt = arg;
+
+	for (;;) {
+		struct replay_batch *b;
+		size_t off = 0;
+
+		pthread_mutex_lock(&rt->lock);
+		while (!rt->head && !rt->done)
+			pthread_cond_wait(&rt->cond, &rt->lock);
+		b = rt->head;
+		if (!b) {
+			pthread_mutex_unlock(&rt->lock);
+			return NULL;
+		}
+		rt->head = b->next;
+		if (!rt->head)
+			rt->tail = NULL;
+		rt->queued--;
+		pthread_cond_broadcast(&rt->cond);
+		pthread_mutex_unlock(&rt->lock);
+		for (size_t i = 0; i < b->n && rt->error == 0; i++) {
+			int r = replay_one(&rt->state, b->index[i],
+			    (const uint8_t *)b->data.data + off, b->len[i]);
+			if (r < 0)
+				rt->error = r;
+			off += b->len[i];
+		}
+		replay_batch_free(b);
+	}
+}
+
+static int
+replay_push(struct replay_thread *rt)
+{
+	struct replay_batch *b = rt->filling;
+
+	if (!b || b->n == 0)
+		return 0;
+	rt->filling = NULL;
+	pthread_mutex_lock(&rt->lock);
+	while (rt->queued >= REPLAY_QUEUE_MAX)
+		pthread_cond_wait(&rt->cond, &rt->lock);
+	if (rt->tail)
+		rt->tail->next = b;
+	else
+		rt->head = b;
+	rt->tail = b;
+	rt->queued++;
+	pthread_cond_broadcast(&rt->cond);
+	pthread_mutex_unlock(&rt->lock);
+	return 0;
+}
+
+static int
+replay_submit(struct replay_thread *rt, uint64_t index, const uint8_t *data,
+    size_t len)
+{
+	struct replay_batch *b = rt->filling;
+	int r;
+
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		b->data = BUF_INIT(REPLAY_BATCH_BYTES + LEDGER_ENTRY_MAX);
+		rt->filling = b;
+	}
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 1024;
+		uint64_t *ix = realloc(b->index, cap * sizeof(*ix));
+		size_t *ln;
+		if (!ix)
+			return -ENOMEM;
+		b->index = ix;
+		ln = realloc(b->len, cap * sizeof(*ln));
+		if (!ln)
+			return -ENOMEM;
+		b->len = ln;
+		b->cap = cap;
+	}
+	r = buf_append(&b->data, data, len);
+	if (r < 0)
+		return r;
+	b->index[b->n] = index;
+	b->len[b->n++] = len;
+	if (b->data.len >= REPLAY_BATCH_BYTES)
+		return replay_push(rt);
+	return 0;
+}
+
+static int
+replay_start(struct replay_thread **ret)
+{
+	struct replay_thread *rt = calloc(1, sizeof(*rt));
+	int r;
+
+	if (!rt)
+		return -ENOMEM;
+	rt->state.check_consents = true;
+	pthread_mutex_init(&rt->lock, NULL);
+	pthread_cond_init(&rt->cond, NULL);
+	r = pthread_create(&rt->thread, NULL, replay_main, rt);
+	if (r != 0) {
+		pthread_mutex_destroy(&rt->lock);
+		pthread_cond_destroy(&rt->cond);
+		free(rt);
+		return -r;
+	}
+	*ret = rt;
+	return 0;
+}
+
+/* Hands over the last batch and waits for the thread. */
+static int
+replay_finish(struct replay_thread *rt)
+{
+	replay_push(rt);
+	pthread_mutex_lock(&rt->lock);
+	rt->done = true;
+	pthread_cond_broadcast(&rt->cond);
+	pthread_mutex_unlock(&rt->lock);
+	pthread_join(rt->thread, NULL);
+	return rt->error;
+}
+
+static void
+replay_free(struct replay_thread *rt)
+{
+	if (!rt)
+		return;
+	replay_batch_free(rt->filling);
+	while (rt->head) {
+		struct replay_batch *b = rt->head;
+		rt->head = b->next;
+		replay_batch_free(b);
+	}
+	free(rt->state.consents);
+	pthread_mutex_destroy(&rt->lock);
+	pthread_cond_destroy(&rt->cond);
+	free(rt);
+}
+
 static int
 verifier_entry(void *userdata, uint64_t index, const uint8_t *data,
     size_t len)
@@ -182,8 +430,6 @@ verifier_entry(void *userdata, uint64_t index, const uint8_t *data,
 	struct verifier *v = userdata;
 	uint8_t stored[MERKLE_MAX_STORED_PER_LEAF][MERKLE_HASH_LEN];
 	uint8_t leaf[MERKLE_HASH_LEN];
-	char kind[LEDGER_KIND_MAX + 1];
-	json_t *body = NULL;
 	size_t n;
 	int r;
 
@@ -193,34 +439,18 @@ verifier_entry(void *userdata, uint64_t index, const uint8_t *data,
 			"entry %llu is missing (the next stored entry is %llu)" :
 			"entry %llu appears twice (found %llu again)",
 		    (unsigned long long)v->expected, (unsigned long long)index);
-	if (ledger_entry_decode(data, len, kind, &body) < 0)
-		return vfail(v, true, index,
-		    "entry %llu is not a valid ledger entry",
-		    (unsigned long long)index);
-	if (v->check_consents && streq(kind, "consent")) {
-		struct store_consent c;
-		if (consent_expected(body, &c) < 0) {
-			json_decref(body);
-			return vfail(v, true, index,
-			    "entry %llu is a malformed consent event",
-			    (unsigned long long)index);
-		}
-		if (v->nconsents == v->capconsents) {
-			size_t cap = v->capconsents ? 2 * v->capconsents : 1024;
-			struct consent_digest *p = realloc(v->consents,
-			    cap * sizeof(*p));
-			if (!p) {
-				json_decref(body);
-				return -ENOMEM;
-			}
-			v->consents = p;
-			v->capconsents = cap;
-		}
-		v->consents[v->nconsents].index = index;
-		consent_row_digest(&c, v->consents[v->nconsents].digest);
-		v->nconsents++;
+	if (!v->replay) {
+		r = replay_one(&v->inline_replay, index, data, len);
+		if (r < 0)
+			return r;
+		if (v->inline_replay.bad)
+			return vfail(v, true, v->inline_replay.bad_index, "%s",
+			    v->inline_replay.message);
+	} else {
+		r = replay_submit(v->replay, index, data, len);
+		if (r < 0)
+			return r;
 	}
-	json_decref(body);
 
 	merkle_leaf_hash(data, len, leaf);
 	r = merkle_frontier_append_stored(v->tree, leaf, stored, &n);
@@ -283,7 +513,8 @@ verifier_done(struct verifier *v)
 	for (size_t i = 0; i < v->ncps; i++)
 		checkpoint_done(&v->cps[i]);
 	free(v->cps);
-	free(v->consents);
+	free(v->inline_replay.consents);
+	replay_free(v->replay);
 	store_cursor_close(v->hashes);
 	merkle_frontier_free(v->tree);
 }
@@ -320,6 +551,8 @@ verifier_end(struct verifier *v)
 
 struct consent_walk {
 	struct verifier *v;
+	const struct consent_digest *list; /* what the log implies */
+	size_t n;
 	size_t i;
 };
 
@@ -330,18 +563,18 @@ consent_walk_row(void *userdata, const struct store_consent *c)
 	struct verifier *v = w->v;
 	uint8_t d[32];
 
-	if (w->i >= v->nconsents)
+	if (w->i >= w->n)
 		return vfail(v, true, c->index,
 		    "the consent index has a row for entry %llu that the log does not justify",
 		    (unsigned long long)c->index);
-	if (c->index != v->consents[w->i].index) {
-		uint64_t at = MIN(c->index, v->consents[w->i].index);
+	if (c->index != w->list[w->i].index) {
+		uint64_t at = MIN(c->index, w->list[w->i].index);
 		return vfail(v, true, at,
 		    "the consent index does not match the log at entry %llu",
 		    (unsigned long long)at);
 	}
 	consent_row_digest(c, d);
-	if (!crypto_memeq(d, v->consents[w->i].digest, 32))
+	if (!crypto_memeq(d, w->list[w->i].digest, 32))
 		return vfail(v, true, c->index,
 		    "the consent index row for entry %llu was altered",
 		    (unsigned long long)c->index);
@@ -413,9 +646,23 @@ ledger_verify_db(const char *db_path, const struct note_verifier *key,
 		r = verifier_check_checkpoints_at(&v);
 	if (r >= 0)
 		r = store_hash_cursor_open(s, &v.hashes);
-	v.check_consents = true;
+	if (r >= 0)
+		r = replay_start(&v.replay);
 	if (r >= 0)
 		r = store_entry_foreach(s, 0, UINT64_MAX, verifier_entry, &v);
+	if (v.replay) {
+		/* The parsing thread's verdict, merged: the lower index
+		 * is the first bad entry. */
+		int rr = replay_finish(v.replay);
+		const struct replay_state *st = &v.replay->state;
+		if (r >= 0 && rr < 0)
+			r = rr;
+		if (st->bad && (ret->ok || !ret->has_bad_index ||
+				   st->bad_index < ret->bad_index)) {
+			ret->ok = true; /* let vfail record this one */
+			r = vfail(&v, true, st->bad_index, "%s", st->message);
+		}
+	}
 	if (r >= 0)
 		r = verifier_end(&v);
 	if (r >= 0) {
@@ -430,12 +677,14 @@ ledger_verify_db(const char *db_path, const struct note_verifier *key,
 			    (unsigned long long)merkle_stored_hash_count(size));
 	}
 	if (r >= 0) {
-		struct consent_walk w = { .v = &v };
+		struct consent_walk w = { .v = &v,
+			.list = v.replay->state.consents,
+			.n = v.replay->state.nconsents };
 		r = store_consent_foreach(s, consent_walk_row, &w);
-		if (r >= 0 && w.i < v.nconsents)
-			r = vfail(&v, true, v.consents[w.i].index,
+		if (r >= 0 && w.i < w.n)
+			r = vfail(&v, true, w.list[w.i].index,
 			    "the consent index is missing entry %llu",
-			    (unsigned long long)v.consents[w.i].index);
+			    (unsigned long long)w.list[w.i].index);
 	}
 	store_read_end(s);
 	if (r < 0 && ret->ok) {
