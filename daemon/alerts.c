@@ -306,12 +306,14 @@ alerts_emit(struct daemon *d, const char *event, const char *summary,
 		json_decref(details);
 		return;
 	}
+	if (!details)
+		details = json_object();
 	if (streq(c->alert_format, "slack"))
 		payload = json_pack("{s:s}", "text", summary);
 	else
 		payload = json_pack("{s:s, s:s, s:s, s:O}", "event", event,
 		    "time", time_format_rfc3339(now_realtime(), t), "summary",
-		    summary, "details", details ? details : json_object());
+		    summary, "details", details ? details : json_null());
 	json_decref(details);
 	al = calloc(1, sizeof(*al));
 	if (!payload || !al) {

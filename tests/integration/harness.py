@@ -139,6 +139,14 @@ class Daemon:
     def cleanup(self):
         try:
             self.stop()
+            # In a sanitizer build, what ASan, UBSan or LeakSanitizer said
+            # about the daemon fails the test that ran it.
+            logs = self.logs()
+            for marker in ("ERROR: AddressSanitizer", "runtime error:",
+                           "ERROR: LeakSanitizer"):
+                if marker in logs:
+                    raise AssertionError("consentd: %s\n%s" % (
+                        marker, logs[logs.index(marker) - 200:][:4000]))
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
