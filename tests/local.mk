@@ -31,6 +31,7 @@ integration_tests = \
 	tests/integration/test_alerts.py \
 	tests/integration/test_tls.py \
 	tests/integration/test_drills.py \
+	tests/integration/test_valgrind.py \
 	tests/integration/test_systemd.sh
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/integration/harness.py $(integration_tests)

@@ -50,8 +50,9 @@ class Daemon:
         self.proc = None
 
     def command(self):
-        cmd = [CONSENTD, "--foreground", "--state-dir", self.state,
-               "--socket", self.socket]
+        cmd = list(getattr(self, "wrapper", [])) + [
+            CONSENTD, "--foreground", "--state-dir", self.state,
+            "--socket", self.socket]
         if self.config:
             cmd += ["--config", self.config]
         return cmd + self.args
