@@ -264,7 +264,8 @@ struct replay_thread {
 	size_t queued;
 	bool done;
 	int error;
-	struct replay_state state;
+	struct replay_state state;   /* what the thread parsed */
+	struct replay_state own;     /* what the caller parsed itself */
 };
 
 static void
@@ -321,6 +322,20 @@ replay_push(struct replay_thread *rt)
 		return 0;
 	rt->filling = NULL;
 	pthread_mutex_lock(&rt->lock);
+	if (rt->queued >= 2 && !rt->done) {
+		/* The thread is behind: parse this batch here rather than
+		 * wait, which balances the two cores. */
+		size_t off = 0;
+		int r = 0;
+		pthread_mutex_unlock(&rt->lock);
+		for (size_t i = 0; i < b->n && r == 0; i++) {
+			r = replay_one(&rt->own, b->index[i],
+			    (const uint8_t *)b->data.data + off, b->len[i]);
+			off += b->len[i];
+		}
+		replay_batch_free(b);
+		return r;
+	}
 	while (rt->queued >= REPLAY_QUEUE_MAX)
 		pthread_cond_wait(&rt->cond, &rt->lock);
 	if (rt->tail)
@@ -371,6 +386,36 @@ replay_submit(struct replay_thread *rt, uint64_t index, const uint8_t *data,
 	return 0;
 }
 
+/* Merges what the caller parsed into what the thread parsed: both lists
+ * are in index order; the first bad entry is the lower index. */
+static int
+replay_merge(struct replay_state *a, struct replay_state *b)
+{
+	struct consent_digest *m;
+	size_t i = 0, j = 0, k = 0;
+
+	if (b->bad && (!a->bad || b->bad_index < a->bad_index)) {
+		a->bad = true;
+		a->bad_index = b->bad_index;
+		memcpy(a->message, b->message, sizeof(a->message));
+	}
+	if (b->nconsents == 0)
+		return 0;
+	m = malloc((a->nconsents + b->nconsents) * sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	while (i < a->nconsents || j < b->nconsents)
+		if (j >= b->nconsents ||
+		    (i < a->nconsents && a->consents[i].index < b->consents[j].index))
+			m[k++] = a->consents[i++];
+		else
+			m[k++] = b->consents[j++];
+	free(a->consents);
+	a->consents = m;
+	a->nconsents = a->capconsents = k;
+	return 0;
+}
+
 static int
 replay_start(struct replay_thread **ret)
 {
@@ -380,6 +425,7 @@ replay_start(struct replay_thread **ret)
 	if (!rt)
 		return -ENOMEM;
 	rt->state.check_consents = true;
+	rt->own.check_consents = true;
 	pthread_mutex_init(&rt->lock, NULL);
 	pthread_cond_init(&rt->cond, NULL);
 	r = pthread_create(&rt->thread, NULL, replay_main, rt);
@@ -403,7 +449,9 @@ replay_finish(struct replay_thread *rt)
 	pthread_cond_broadcast(&rt->cond);
 	pthread_mutex_unlock(&rt->lock);
 	pthread_join(rt->thread, NULL);
-	return rt->error;
+	if (rt->error < 0)
+		return rt->error;
+	return replay_merge(&rt->state, &rt->own);
 }
 
 static void
@@ -418,6 +466,7 @@ replay_free(struct replay_thread *rt)
 		replay_batch_free(b);
 	}
 	free(rt->state.consents);
+	free(rt->own.consents);
 	pthread_mutex_destroy(&rt->lock);
 	pthread_cond_destroy(&rt->cond);
 	free(rt);
