@@ -27,41 +27,81 @@ num_or_null(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
+struct one_reservation {
+	json_t *map;
+};
+
 static int
-state_load(struct ledger *l, const char *name, json_t **ret)
+reservation_into(void *userdata, const char *budget, const char *job,
+    const char *cost, const char *expires)
+{
+	struct one_reservation *o = userdata;
+
+	return json_object_set_new(o->map, job, json_pack("{s:s, s:s}", "cost",
+	    cost, "expires", expires)) < 0 ? -ENOMEM : 0;
+}
+
+/* A budget's state, with job's reservation (if job is given and holds
+ * one) in its "reservations": the open reservations live in their own
+ * table, so the state a check reads does not grow with them. */
+static int
+state_load(struct ledger *l, const char *name, const char *job, json_t **ret)
 {
 	_cleanup_free_ char *text = NULL;
+	struct one_reservation o;
 	json_error_t e;
 	int r = store_budget_get(ledger_store(l), name, &text);
 
 	if (r < 0)
 		return r;
 	r = json_load_checked(text, strlen(text), 0, ret, &e);
-	return r == -ENOMEM ? r : r < 0 ? -EBADMSG : 0;
+	if (r < 0)
+		return r == -ENOMEM ? r : -EBADMSG;
+	o.map = json_object();
+	if (!o.map || json_object_set_new(*ret, "reservations", o.map) < 0)
+		return -ENOMEM;
+	if (job)
+		return store_reservation_foreach(ledger_store(l), name, job,
+		    reservation_into, &o);
+	return 0;
 }
 
+/* Saves the state, and job's reservation as the transition left it. */
 static int
-state_save(struct ledger *l, const char *name, const json_t *state)
+state_save(struct ledger *l, const char *name, const json_t *state,
+    const char *job)
 {
-	_cleanup_free_ char *text = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
+	_cleanup_free_ char *text = NULL;
+	json_t *it = job ? json_object_get(json_object_get(state,
+	    "reservations"), job) : NULL;
+	json_t *copy;
+	int r = 0;
 
+	if (job && it)
+		r = store_reservation_put(ledger_store(l), name, job,
+		    json_string_value(json_object_get(it, "cost")),
+		    json_string_value(json_object_get(it, "expires")));
+	else if (job)
+		r = store_reservation_delete(ledger_store(l), name, job);
+	if (r < 0)
+		return r;
+	copy = json_copy((json_t *)state);
+	if (!copy)
+		return -ENOMEM;
+	json_object_del(copy, "reservations");
+	text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(copy);
 	if (!text)
 		return -ENOMEM;
 	return store_budget_put(ledger_store(l), name, text);
 }
 
-static void
-state_history(json_t *state, uint64_t index, const char *kind,
-    const char *job)
+static int
+state_history(struct ledger *l, const char *budget, uint64_t index,
+    const char *kind, const char *job)
 {
-	json_t *h = json_object_get(state, "history");
-
-	if (!h) {
-		h = json_array();
-		json_object_set_new(state, "history", h);
-	}
-	json_array_append_new(h, json_pack("{s:I, s:s, s:s}", "index",
-	    (json_int_t)index, "kind", kind, "job", job));
+	return store_budget_history_add(ledger_store(l), budget, index, kind,
+	    job);
 }
 
 /* The ledger's index hook: budget state follows decisions, settlements and
@@ -86,7 +126,7 @@ budget_index_entry(void *userdata, struct ledger *l, uint64_t index,
 				continue;
 			if (!name || !job)
 				return -EBADMSG;
-			r = state_load(l, name, &state);
+			r = state_load(l, name, job, &state);
 			if (r == -ENOENT) {
 				const char *acct = json_string_value(
 				    json_object_get(it, "accountant"));
@@ -109,10 +149,10 @@ budget_index_entry(void *userdata, struct ledger *l, uint64_t index,
 				    json_string_value(json_object_get(it, "cost")),
 				    json_string_value(json_object_get(it,
 					"expires")));
-			if (r >= 0) {
-				state_history(state, index, "reserve", job);
-				r = state_save(l, name, state);
-			}
+			if (r >= 0)
+				r = state_history(l, name, index, "reserve", job);
+			if (r >= 0)
+				r = state_save(l, name, state, job);
 			json_decref(state);
 			state = NULL;
 			if (r < 0)
@@ -127,7 +167,7 @@ budget_index_entry(void *userdata, struct ledger *l, uint64_t index,
 		    "budget"));
 		if (!name || !job)
 			return -EBADMSG;
-		r = state_load(l, name, &state);
+		r = state_load(l, name, job, &state);
 		if (r < 0)
 			return r == -ENOENT ? -EBADMSG : r;
 		if (streq(kind, "budget_settle"))
@@ -135,12 +175,12 @@ budget_index_entry(void *userdata, struct ledger *l, uint64_t index,
 			    json_string_value(json_object_get(body, "cost")));
 		else
 			r = budget_state_release(state, job);
-		if (r >= 0) {
-			state_history(state, index,
+		if (r >= 0)
+			r = state_history(l, name, index,
 			    streq(kind, "budget_settle") ? "settle" : "release",
 			    job);
-			r = state_save(l, name, state);
-		}
+		if (r >= 0)
+			r = state_save(l, name, state, job);
 		json_decref(state);
 		return r == -ENOENT ? -EBADMSG : r;
 	}
@@ -166,7 +206,7 @@ static int
 release_for_recheck(struct ledger *l, const char *name, const char *job)
 {
 	json_t *state = NULL, *body;
-	int r = state_load(l, name, &state);
+	int r = state_load(l, name, job, &state);
 
 	if (r == -ENOENT)
 		return 0;
@@ -281,7 +321,7 @@ budget_reserve(struct ledger *l, struct daemon *d, const struct job *job,
 				if (r < 0)
 					goto fail;
 			}
-			r = state_load(l, name, &state);
+			r = state_load(l, name, NULL, &state);
 			if (r == -ENOENT) {
 				state = budget_state_new(b->epsilon, b->delta,
 				    b->accountant);
@@ -432,7 +472,7 @@ settle_run(struct ledger *l, struct ledger_job *lj)
 
 		if (!json_is_true(json_object_get(it, "charged")))
 			continue;
-		r = state_load(l, name, &state);
+		r = state_load(l, name, s->job, &state);
 		if (r < 0 ||
 		    !json_object_get(json_object_get(state, "reservations"),
 			s->job)) {
@@ -550,24 +590,15 @@ struct expired {
 };
 
 static int
-find_expired(void *userdata, const char *name, const char *text)
+find_expired(void *userdata, const char *budget, const char *job,
+    const char *cost, const char *expires)
 {
 	struct expired *x = userdata;
-	json_error_t e;
-	json_t *state = NULL, *it;
-	const char *job;
+	usec_t t;
 
-	if (json_load_checked(text, strlen(text), 0, &state, &e) < 0)
-		return -EBADMSG;
-
-	json_object_foreach(json_object_get(state, "reservations"), job, it) {
-		usec_t t;
-		if (time_parse_rfc3339(json_string_value(json_object_get(it,
-			"expires")), &t) < 0 || t <= x->now)
-			json_array_append_new(x->list, json_pack("{s:s, s:s}",
-			    "budget", name, "job", job));
-	}
-	json_decref(state);
+	if (time_parse_rfc3339(expires, &t) < 0 || t <= x->now)
+		return json_array_append_new(x->list, json_pack("{s:s, s:s}",
+		    "budget", budget, "job", job)) < 0 ? -ENOMEM : 0;
 	return 0;
 }
 
@@ -581,7 +612,8 @@ expire_run(struct ledger *l, struct ledger_job *lj)
 
 	if (!x.list)
 		return -ENOMEM;
-	r = store_budget_foreach(ledger_store(l), find_expired, &x);
+	r = store_reservation_foreach(ledger_store(l), NULL, NULL, find_expired,
+	    &x);
 	json_array_foreach(x.list, i, it) {
 		json_t *body;
 		if (r < 0)
@@ -631,7 +663,25 @@ budget_expire_tick(struct daemon *d)
 struct listing {
 	json_t *list;
 	const char *only;
+	struct store *store;
 };
+
+static int
+reservation_json(void *userdata, const char *budget, const char *job,
+    const char *cost, const char *expires)
+{
+	return json_array_append_new(userdata, json_pack("{s:s, s:s}", "job",
+	    job, "expires", expires)) < 0 ? -ENOMEM : 0;
+}
+
+static int
+history_json(void *userdata, uint64_t index, const char *kind,
+    const char *job)
+{
+	return json_array_append_new(userdata, json_pack("{s:I, s:s, s:s}",
+	    "index", (json_int_t)index, "kind", kind, "job", job)) < 0 ?
+	    -ENOMEM : 0;
+}
 
 static int
 list_budget(void *userdata, const char *name, const char *text)
@@ -640,8 +690,7 @@ list_budget(void *userdata, const char *name, const char *text)
 	_cleanup_dp_curve_ struct dp_curve *spent = NULL;
 	struct dp_budget_status st;
 	json_error_t e;
-	json_t *state = NULL, *res = json_array(), *it, *o;
-	const char *job;
+	json_t *state = NULL, *res = json_array(), *o;
 	double eps, delta, spent_eps;
 
 	if (ls->only && !streq(ls->only, name)) {
@@ -660,17 +709,24 @@ list_budget(void *userdata, const char *name, const char *text)
 	eps = json_number_value(json_object_get(state, "epsilon"));
 	delta = json_number_value(json_object_get(state, "delta"));
 	spent_eps = budget_curve_epsilon(spent, delta);
-	json_object_foreach(json_object_get(state, "reservations"), job, it)
-		json_array_append_new(res, json_pack("{s:s, s:O}", "job", job,
-		    "expires", json_object_get(it, "expires")));
-	o = json_pack("{s:s, s:f, s:f, s:O, s:o, s:o, s:o, s:o, s:O, s:O}",
+	if (store_reservation_foreach(ls->store, name, NULL, reservation_json,
+		res) < 0) {
+		json_decref(state);
+		json_decref(res);
+		return -EBADMSG;
+	}
+	o = json_pack("{s:s, s:f, s:f, s:O, s:o, s:o, s:o, s:o, s:O, s:o}",
 	    "name", name, "epsilon", eps, "delta", delta, "accountant",
 	    json_object_get(state, "accountant"), "spent_epsilon",
 	    num_or_null(spent_eps), "committed_epsilon", num_or_null(st.spent),
 	    "remaining_epsilon", num_or_null(st.remaining), "reservations", res,
 	    "charges", json_object_get(state, "charges"), "history",
-	    json_object_get(state, "history") ? json_object_get(state,
-		"history") : json_null());
+	    json_array());
+	if (o && store_budget_history_foreach(ls->store, name, history_json,
+		     json_object_get(o, "history")) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	json_array_append_new(ls->list, o);
 	json_decref(state);
 	return 0;
@@ -681,7 +737,8 @@ route_budgets(struct daemon *d, struct evhttp_request *req, const char *rest)
 {
 	struct ledger *l = ledger_service_reader(d->ledger);
 	_cleanup_free_ char *name = NULL;
-	struct listing ls = { .list = json_array() };
+	struct listing ls = { .list = json_array(),
+		.store = ledger_store(ledger_service_reader(d->ledger)) };
 	int r;
 
 	if (rest && *rest == '/')

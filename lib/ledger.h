@@ -26,6 +26,9 @@ struct ledger_options {
 	const char *origin;       /* checkpoint origin; the key's name */
 	bool create;              /* create the database and keys if missing */
 	bool read_only;
+	/* Skip the start-up checks (root recomputed from the entries): for
+	 * short-lived read handles of a ledger the daemon already checked. */
+	bool no_verify;
 };
 
 /*

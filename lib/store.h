@@ -166,5 +166,23 @@ int store_budget_put(struct store *s, const char *name, const char *state);
 typedef int (*store_budget_fn)(void *userdata, const char *name,
     const char *state);
 int store_budget_foreach(struct store *s, store_budget_fn fn, void *userdata);
+/* Open budget reservations (derived): cost is a base64 curve blob,
+ * expires an RFC 3339 time. foreach filters by budget and/or job (NULL:
+ * any). */
+int store_reservation_put(struct store *s, const char *budget,
+    const char *job, const char *cost, const char *expires);
+int store_reservation_delete(struct store *s, const char *budget,
+    const char *job);
+typedef int (*store_reservation_fn)(void *userdata, const char *budget,
+    const char *job, const char *cost, const char *expires);
+int store_reservation_foreach(struct store *s, const char *budget,
+    const char *job, store_reservation_fn fn, void *userdata);
+/* Each budget's charges in ledger order (derived). */
+int store_budget_history_add(struct store *s, const char *budget,
+    uint64_t index, const char *kind, const char *job);
+typedef int (*store_history_fn)(void *userdata, uint64_t index,
+    const char *kind, const char *job);
+int store_budget_history_foreach(struct store *s, const char *budget,
+    store_history_fn fn, void *userdata);
 
 #endif

@@ -106,6 +106,12 @@ static const char store_schema[] =
 	" WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS budgets(name TEXT PRIMARY KEY, state TEXT NOT NULL)"
 	" WITHOUT ROWID;"
+	/* Each budget's charges, kept beside its state so that the state a
+	 * check reads stays the same size however long the history. */
+	"CREATE TABLE IF NOT EXISTS budget_reservations(budget TEXT NOT NULL, job TEXT NOT NULL,"
+	" cost TEXT NOT NULL, expires TEXT NOT NULL, PRIMARY KEY(budget, job)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS budget_history(budget TEXT NOT NULL, idx INTEGER NOT NULL,"
+	" kind TEXT NOT NULL, job TEXT NOT NULL, PRIMARY KEY(budget, idx)) WITHOUT ROWID;"
 	/* Append-only, as a guard against mistakes (verify catches the rest). */
 	"CREATE TRIGGER IF NOT EXISTS entries_append_only BEFORE UPDATE ON entries"
 	" BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
@@ -913,7 +919,8 @@ int
 store_consent_clear(struct store *s)
 {
 	return store_exec(s, "DELETE FROM consent_events; DELETE FROM decisions;"
-			     " DELETE FROM policy_versions; DELETE FROM budgets");
+			     " DELETE FROM policy_versions; DELETE FROM budgets;"
+			     " DELETE FROM budget_history; DELETE FROM budget_reservations");
 }
 
 int
@@ -1133,4 +1140,113 @@ store_consent_purpose_foreach(struct store *s, const char *purpose, usec_t at,
 		BIND_U64(max_size) };
 
 	return store_each_row(s, sql, b, ELEMENTSOF(b), consent_each_row, &f);
+}
+
+int
+store_budget_history_add(struct store *s, const char *budget, uint64_t index,
+    const char *kind, const char *job)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO budget_history(budget, idx, kind, job)"
+				  " VALUES (?1, ?2, ?3, ?4)";
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_errno(s, rc);
+	sqlite3_bind_text(st, 1, budget, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, job, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_errno(s, rc);
+}
+
+static int
+history_row(struct store *s, sqlite3_stmt *st, void *userdata)
+{
+	struct fn_and_data *f = userdata;
+
+	return ((store_history_fn)f->fn)(f->userdata,
+	    (uint64_t)sqlite3_column_int64(st, 0),
+	    (const char *)sqlite3_column_text(st, 1),
+	    (const char *)sqlite3_column_text(st, 2));
+}
+
+int
+store_budget_history_foreach(struct store *s, const char *budget,
+    store_history_fn fn, void *userdata)
+{
+	static const char sql[] = "SELECT idx, kind, job FROM budget_history"
+				  " WHERE budget = ?1 ORDER BY idx";
+	struct fn_and_data f = { (void *)fn, userdata };
+	struct bind b[] = { BIND_TEXT_OR_NULL(budget) };
+
+	return store_each_row(s, sql, b, ELEMENTSOF(b), history_row, &f);
+}
+
+static int
+exec_bound(struct store *s, const char *sql, const struct bind *b, size_t n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_errno(s, rc);
+	for (size_t i = 0; i < n; i++)
+		if (b[i].type == BIND_TEXT)
+			sqlite3_bind_text(st, (int)i + 1, b[i].p, -1,
+			    SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_errno(s, rc);
+}
+
+int
+store_reservation_put(struct store *s, const char *budget, const char *job,
+    const char *cost, const char *expires)
+{
+	struct bind b[] = { BIND_TEXT_OR_NULL(budget), BIND_TEXT_OR_NULL(job),
+		BIND_TEXT_OR_NULL(cost), BIND_TEXT_OR_NULL(expires) };
+
+	return exec_bound(s,
+	    "INSERT OR REPLACE INTO budget_reservations(budget, job, cost, expires)"
+	    " VALUES (?1, ?2, ?3, ?4)", b, ELEMENTSOF(b));
+}
+
+int
+store_reservation_delete(struct store *s, const char *budget, const char *job)
+{
+	struct bind b[] = { BIND_TEXT_OR_NULL(budget), BIND_TEXT_OR_NULL(job) };
+
+	return exec_bound(s,
+	    "DELETE FROM budget_reservations WHERE budget = ?1 AND job = ?2", b,
+	    ELEMENTSOF(b));
+}
+
+static int
+reservation_row(struct store *s, sqlite3_stmt *st, void *userdata)
+{
+	struct fn_and_data *f = userdata;
+
+	return ((store_reservation_fn)f->fn)(f->userdata,
+	    (const char *)sqlite3_column_text(st, 0),
+	    (const char *)sqlite3_column_text(st, 1),
+	    (const char *)sqlite3_column_text(st, 2),
+	    (const char *)sqlite3_column_text(st, 3));
+}
+
+int
+store_reservation_foreach(struct store *s, const char *budget,
+    const char *job, store_reservation_fn fn, void *userdata)
+{
+	struct fn_and_data f = { (void *)fn, userdata };
+	struct bind b[] = { BIND_TEXT_OR_NULL(budget), BIND_TEXT_OR_NULL(job) };
+
+	return store_each_row(s,
+	    "SELECT budget, job, cost, expires FROM budget_reservations"
+	    " WHERE (?1 IS NULL OR budget = ?1) AND (?2 IS NULL OR job = ?2)"
+	    " ORDER BY budget, job", b, ELEMENTSOF(b), reservation_row, &f);
 }
