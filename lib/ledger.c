@@ -452,7 +452,11 @@ ledger_open(const struct ledger_options *o, struct ledger **ret, char *errbuf,
 		}
 	}
 
-	r = store_log_size(l->store, &size);
+	/* One read snapshot for the counts, the tree and the checks: a
+	 * writer may be appending meanwhile. */
+	r = store_read_begin(l->store);
+	if (r >= 0)
+		r = store_log_size(l->store, &size);
 	if (r >= 0)
 		r = store_hashes_count(l->store, &nhashes);
 	if (r < 0) {
@@ -516,6 +520,7 @@ ledger_open(const struct ledger_options *o, struct ledger **ret, char *errbuf,
 		    store_errmsg(l->store));
 		return r;
 	}
+	store_read_end(l->store);
 	if (!o->read_only && l->origin) {
 		_cleanup_free_ char *old = NULL;
 		r = store_meta_get(l->store, "origin", &old);
