@@ -376,20 +376,10 @@ struct bind {
 
 typedef int (*row_fn)(struct store *s, sqlite3_stmt *st, void *userdata);
 
-/* Runs a query with a statement of its own (so that the callback may use
- * the prepared ones), calling fn for each row until it returns non-zero,
- * which is then returned; SQLite failures become -errno. */
-static int
-store_each_row(struct store *s, const char *sql, const struct bind *binds,
-    size_t nbinds, row_fn fn, void *userdata)
+static void
+bind_all(sqlite3_stmt *st, const struct bind *binds, size_t n)
 {
-	sqlite3_stmt *st;
-	int rc, r = 0;
-
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	for (size_t i = 0; i < nbinds; i++) {
+	for (size_t i = 0; i < n; i++) {
 		int k = (int)i + 1;
 		switch (binds[i].type) {
 		case BIND_INT:
@@ -406,6 +396,38 @@ store_each_row(struct store *s, const char *sql, const struct bind *binds,
 			break;
 		}
 	}
+}
+
+/* Runs a statement that returns no rows, with a statement of its own. */
+static int
+exec_bound(struct store *s, const char *sql, const struct bind *b, size_t n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_errno(s, rc);
+	bind_all(st, b, n);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_errno(s, rc);
+}
+
+/* Runs a query with a statement of its own (so that the callback may use
+ * the prepared ones), calling fn for each row until it returns non-zero,
+ * which is then returned; SQLite failures become -errno. */
+static int
+store_each_row(struct store *s, const char *sql, const struct bind *binds,
+    size_t nbinds, row_fn fn, void *userdata)
+{
+	sqlite3_stmt *st;
+	int rc, r = 0;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_errno(s, rc);
+	bind_all(st, binds, nbinds);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r = fn(s, st, userdata);
 		if (r != 0)
@@ -923,6 +945,24 @@ store_consent_clear(struct store *s)
 			     " DELETE FROM budget_history; DELETE FROM budget_reservations");
 }
 
+/* A prepared lookup of one text key that yields one index. */
+static int
+index_by_key(struct store *s, int which, const char *key, uint64_t *ret)
+{
+	sqlite3_stmt *st = stmt(s, which);
+	int rc, r;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret = (uint64_t)sqlite3_column_int64(st, 0);
+		r = 0;
+	} else
+		r = rc == SQLITE_DONE ? -ENOENT : store_errno(s, rc);
+	sqlite3_reset(st);
+	return r;
+}
+
 int
 store_decision_put(struct store *s, const char *job, uint64_t index,
     const char *decision)
@@ -938,18 +978,7 @@ store_decision_put(struct store *s, const char *job, uint64_t index,
 int
 store_decision_get(struct store *s, const char *job, uint64_t *ret_index)
 {
-	sqlite3_stmt *st = stmt(s, ST_DECISION_GET);
-	int rc, r;
-
-	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret_index = (uint64_t)sqlite3_column_int64(st, 0);
-		r = 0;
-	} else
-		r = rc == SQLITE_DONE ? -ENOENT : store_errno(s, rc);
-	sqlite3_reset(st);
-	return r;
+	return index_by_key(s, ST_DECISION_GET, job, ret_index);
 }
 
 int
@@ -968,37 +997,18 @@ int
 store_policy_version_get(struct store *s, const char *sha256_hex,
     uint64_t *ret_index)
 {
-	sqlite3_stmt *st = stmt(s, ST_POLICY_GET);
-	int rc, r;
-
-	sqlite3_bind_text(st, 1, sha256_hex, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret_index = (uint64_t)sqlite3_column_int64(st, 0);
-		r = 0;
-	} else
-		r = rc == SQLITE_DONE ? -ENOENT : store_errno(s, rc);
-	sqlite3_reset(st);
-	return r;
+	return index_by_key(s, ST_POLICY_GET, sha256_hex, ret_index);
 }
 
 int
 store_lineage_put(struct store *s, const char *job, const void *tokens,
     size_t len)
 {
-	static const char sql[] = "INSERT INTO lineage(job, tokens) VALUES (?1, ?2)"
-				  " ON CONFLICT(job) DO UPDATE SET tokens = excluded.tokens";
-	sqlite3_stmt *st;
-	int rc;
+	struct bind b[] = { BIND_TEXT_OR_NULL(job), BIND_BLOB(tokens, len) };
 
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, tokens, (int)len, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_errno(s, rc);
+	return exec_bound(s, "INSERT INTO lineage(job, tokens) VALUES (?1, ?2)"
+			     " ON CONFLICT(job) DO UPDATE SET tokens = excluded.tokens",
+	    b, ELEMENTSOF(b));
 }
 
 static int
@@ -1044,19 +1054,11 @@ store_budget_get(struct store *s, const char *name, char **ret_state)
 int
 store_budget_put(struct store *s, const char *name, const char *state)
 {
-	static const char sql[] = "INSERT INTO budgets(name, state) VALUES (?1, ?2)"
-				  " ON CONFLICT(name) DO UPDATE SET state = excluded.state";
-	sqlite3_stmt *st;
-	int rc;
+	struct bind b[] = { BIND_TEXT_OR_NULL(name), BIND_TEXT_OR_NULL(state) };
 
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_errno(s, rc);
+	return exec_bound(s, "INSERT INTO budgets(name, state) VALUES (?1, ?2)"
+			     " ON CONFLICT(name) DO UPDATE SET state = excluded.state",
+	    b, ELEMENTSOF(b));
 }
 
 static int
@@ -1146,21 +1148,12 @@ int
 store_budget_history_add(struct store *s, const char *budget, uint64_t index,
     const char *kind, const char *job)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO budget_history(budget, idx, kind, job)"
-				  " VALUES (?1, ?2, ?3, ?4)";
-	sqlite3_stmt *st;
-	int rc;
+	struct bind b[] = { BIND_TEXT_OR_NULL(budget), BIND_U64(index),
+		BIND_TEXT_OR_NULL(kind), BIND_TEXT_OR_NULL(job) };
 
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	sqlite3_bind_text(st, 1, budget, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
-	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, job, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_errno(s, rc);
+	return exec_bound(s, "INSERT OR REPLACE INTO budget_history(budget, idx,"
+			     " kind, job) VALUES (?1, ?2, ?3, ?4)",
+	    b, ELEMENTSOF(b));
 }
 
 static int
@@ -1184,24 +1177,6 @@ store_budget_history_foreach(struct store *s, const char *budget,
 	struct bind b[] = { BIND_TEXT_OR_NULL(budget) };
 
 	return store_each_row(s, sql, b, ELEMENTSOF(b), history_row, &f);
-}
-
-static int
-exec_bound(struct store *s, const char *sql, const struct bind *b, size_t n)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_errno(s, rc);
-	for (size_t i = 0; i < n; i++)
-		if (b[i].type == BIND_TEXT)
-			sqlite3_bind_text(st, (int)i + 1, b[i].p, -1,
-			    SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_errno(s, rc);
 }
 
 int
