@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <strings.h>
 #include <sys/queue.h>
@@ -113,6 +115,66 @@ server_reply_error(struct evhttp_request *req, enum err_code code,
 	}
 	server_reply_json(req, info->http_status,
 	    json_error_body(code, fmt ? msg : NULL));
+}
+
+/*
+ * libevent answers the requests its parser rejects before routing (a
+ * request line or headers it cannot parse, headers over the size limit, a
+ * body over it, a method outside the allowed set) by calling its public
+ * evhttp_send_error(), which writes an HTML page, and libevent 2.1 offers
+ * no hook to change that page. This definition in the daemon takes its
+ * place (libevent calls it through its PLT, so the executable's definition
+ * wins, for libevent's own calls as for ours) and answers every such
+ * request with the JSON error body of every other error. It keeps what
+ * libevent's does: HTTP/1.1 when the request line gave no usable version,
+ * and "Connection: close", since after a parse error the connection cannot
+ * carry another request. tests/integration/test_daemon.py checks each of
+ * those answers, so a libevent that stopped honouring this would fail the
+ * suite rather than silently send HTML.
+ */
+void
+evhttp_send_error(struct evhttp_request *req, int status, const char *reason)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	enum err_code code;
+	const char *msg;
+	json_t *body;
+	char *text;
+
+	switch (status) {
+	case HTTP_ENTITYTOOLARGE:
+		code = ERR_PAYLOAD_TOO_LARGE;
+		msg = "Request headers or body exceed the maximum size";
+		break;
+	case HTTP_NOTIMPLEMENTED:
+		code = ERR_NOT_IMPLEMENTED;
+		msg = "Method not implemented";
+		break;
+	case HTTP_BADREQUEST:
+		code = ERR_BAD_REQUEST;
+		msg = "Malformed request line or headers";
+		break;
+	default:
+		code = status >= 500 ? ERR_INTERNAL : ERR_BAD_REQUEST;
+		msg = NULL;
+		break;
+	}
+	if (req->major != 1 || req->minor > 1) {
+		req->major = 1;
+		req->minor = 1;
+	}
+	body = json_error_body(code, msg);
+	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	evhttp_clear_headers(h);
+	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "Connection", "close");
+	evbuffer_add_printf(evhttp_request_get_output_buffer(req), "%s\n",
+	    text ? text : "{\"error\":{\"code\":\"internal\","
+	    "\"message\":\"Out of memory\"}}");
+	free(text);
+	evhttp_send_reply(req, status, reason, NULL);
 }
 
 static void

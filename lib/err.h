@@ -30,6 +30,7 @@ enum err_code {
 	ERR_OUT_OF_RANGE = 15,
 	ERR_STORAGE_FULL = 16,
 	ERR_READ_ONLY = 17,
+	ERR_NOT_IMPLEMENTED = 18,
 	_ERR_MAX,
 };
 

@@ -2,15 +2,24 @@
 """Writes a CSV for the scan benchmark: 10 columns, some holding PII
 (valid card numbers, e-mails, phones, IBANs, IPs), the rest plain data.
 
-usage: gen.py ROWS OUTPUT [SEED]
+The first column, user_id, is the data subject: user-NNNNNNNN, the ids
+that `ledger_bench make DIR 2N ...` records consents for (subjects 0 to
+N-1, N given by --subjects). A share of rows (--unknown, default 5%) name
+subjects from N to 2N-1, which the ledger has never seen. city and
+age_band are the quasi-identifiers (7 x 6 classes).
+
+usage: gen.py [--subjects N] [--unknown FRACTION] (--mb MB | ROWS) OUTPUT
+              [SEED]
+  --mb MB  write rows until the file holds at least MB x 10^6 bytes
 """
+import argparse
 import random
-import sys
 
 FIRST = ["Ada", "Bob", "Chen", "Dana", "Eve", "Farid", "Grace", "Hiro",
          "Ines", "Jon", "Kemal", "Lena", "Mara", "Nils", "Omar", "Priya"]
 LAST = ["Example", "Sample", "Tester", "Doe", "Roe", "Placeholder"]
 CITIES = ["London", "Paris", "Berlin", "Madrid", "Rome", "Lisbon", "Oslo"]
+AGE_BANDS = ["18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
 DOMAINS = ["example.com", "example.org", "example.net", "mail.example.co.uk"]
 WORDS = ("order shipped delivered returned pending review customer asked "
          "about invoice refund warehouse batch item quantity price note "
@@ -38,7 +47,13 @@ def iban_de(rnd):
     return "DE%02d%s" % (check, bban)
 
 
-def row(i, rnd):
+def subject(rnd, subjects, unknown):
+    if rnd.random() < unknown:
+        return "user-%08d" % (subjects + rnd.randrange(subjects))
+    return "user-%08d" % rnd.randrange(subjects)
+
+
+def row(i, rnd, subjects, unknown):
     first, last = rnd.choice(FIRST), rnd.choice(LAST)
     email = "%s.%s%d@%s" % (first.lower(), last.lower(), i % 997,
                             rnd.choice(DOMAINS))
@@ -74,12 +89,12 @@ def row(i, rnd):
     ip = "10.%d.%d.%d" % (rnd.randrange(256), rnd.randrange(256),
                           rnd.randrange(256)) if rnd.random() < 0.5 else ""
     return ",".join([
-        str(100000 + i),
-        "%s %s" % (first, last),
+        subject(rnd, subjects, unknown),
         email,
         phone,
         card,
         rnd.choice(CITIES),
+        rnd.choice(AGE_BANDS),
         "%d.%02d" % (rnd.randrange(10000), rnd.randrange(100)),
         note,
         ip,
@@ -91,15 +106,33 @@ def row(i, rnd):
 
 
 def main():
-    if len(sys.argv) < 3:
-        sys.exit(__doc__)
-    rows = int(sys.argv[1])
-    rnd = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 42)
-    with open(sys.argv[2], "w", newline="") as f:
-        f.write("id,name,email,phone,payment,city,amount,note,ip,created\n")
-        for i in range(rows):
-            f.write(row(i, rnd))
-            f.write("\n")
+    ap = argparse.ArgumentParser(usage=__doc__.split("usage: ")[1])
+    ap.add_argument("--subjects", type=int, default=1000000)
+    ap.add_argument("--unknown", type=float, default=0.05)
+    ap.add_argument("--mb", type=float)
+    ap.add_argument("rows_or_output")
+    ap.add_argument("rest", nargs="*")
+    a = ap.parse_args()
+    if a.mb is not None:
+        rows, args = None, [a.rows_or_output] + a.rest
+        limit = int(a.mb * 1e6)
+    else:
+        rows, args = int(a.rows_or_output), a.rest
+        limit = None
+    if len(args) not in (1, 2) or a.subjects < 1:
+        ap.error("expected OUTPUT [SEED]")
+    rnd = random.Random(int(args[1]) if len(args) > 1 else 42)
+    with open(args[0], "w", newline="") as f:
+        f.write("user_id,email,phone,payment,city,age_band,amount,note,ip,"
+                "created\n")
+        size = 0
+        i = 0
+        while (rows is None or i < rows) and (limit is None or
+                                                size < limit):
+            line = row(i, rnd, a.subjects, a.unknown) + "\n"
+            f.write(line)
+            size += len(line)
+            i += 1
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """consentd and consentctl basics: start, status, health, version, errors,
 bad input that must not stop the daemon, reload, and -n."""
 
+import json
 import os
 import signal
 import socket
@@ -112,14 +113,40 @@ def raw_exchange(path, data, shutdown_write=False, timeout=10):
     return out
 
 
+def raw_error(reply):
+    """Status and JSON error code of a raw HTTP reply; every error the
+    daemon sends, its HTTP parser's rejections included, is JSON."""
+    head, _, body = reply.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    assert lines[0].startswith(b"HTTP/1."), reply[:80]
+    status = int(lines[0].split()[1])
+    headers = {}
+    for l in lines[1:]:
+        k, _, v = l.partition(b":")
+        headers[k.strip().lower()] = v.strip()
+    assert_eq(headers.get(b"content-type"), b"application/json")
+    assert_eq(headers.get(b"connection"), b"close")
+    e = json.loads(body.decode())
+    assert isinstance(e["error"]["message"], str) and e["error"]["message"]
+    return status, e["error"]["code"]
+
+
 def test_garbage_keeps_serving():
     def body(d):
-        for junk in (b"garbage\r\n\r\n", b"\x00\xff" * 20000,
-                     b"GET /v1/health HTTP/9.9\r\n\r\n",
-                     b"GET " + b"/a" * 40000 + b" HTTP/1.1\r\n\r\n",
-                     b"GET /v1/health HTTP/1.1\r\n" + b"X: y\r\n" * 5000 + b"\r\n"):
+        for junk, want in (
+                (b"garbage\r\n\r\n", (400, "bad_request")),
+                (b"\x00\xff" * 20000, (400, "bad_request")),
+                (b"GET /v1/health HTTP/9.9\r\n\r\n", (400, "bad_request")),
+                (b"GET /v1/health HTTP/1.0\r\nno colon\r\n\r\n",
+                 (400, "bad_request")),
+                (b"GET " + b"/a" * 40000 + b" HTTP/1.1\r\n\r\n",
+                 (400, "bad_request")),
+                (b"GET /v1/health HTTP/1.1\r\n" + b"X: y\r\n" * 5000 +
+                 b"\r\n", (400, "bad_request")),
+                (b"PATCH /v1/health HTTP/1.1\r\n\r\n",
+                 (501, "not_implemented"))):
             reply = raw_exchange(d.socket, junk)
-            assert reply.startswith(b"HTTP/1.1 4"), (junk[:40], reply[:80])
+            assert_eq(raw_error(reply), want)
             status, _ = d.request("GET", "/v1/health")
             assert_eq(status, 200)
         assert d.proc.poll() is None
@@ -148,7 +175,7 @@ def test_huge_body_is_refused():
         except (BrokenPipeError, ConnectionResetError, socket.timeout):
             pass
         s.close()
-        assert reply.startswith(b"HTTP/1.1 413"), reply[:80]
+        assert_eq(raw_error(reply), (413, "payload_too_large"))
         status, _ = d.request("GET", "/v1/health")
         assert_eq(status, 200)
         # The daemon never buffered the body: its RSS stays small (not
@@ -158,6 +185,47 @@ def test_huge_body_is_refused():
             with open("/proc/%d/status" % d.proc.pid) as f:
                 rss = [l for l in f if l.startswith("VmHWM")][0].split()[1]
             assert int(rss) < 64 * 1024, "peak RSS %s kB" % rss
+    with_daemon(body)
+
+
+def test_huge_chunked_body_is_refused():
+    def body(d):
+        # No Content-Length: the limit (8 MiB by default) is enforced as the
+        # chunks arrive, with the same JSON answer. The daemon answers and
+        # closes mid-body, so the reply is read while the body is sent.
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(60)
+        s.connect(d.socket)
+        got = []
+
+        def reader():
+            out = b""
+            try:
+                while True:
+                    r = s.recv(65536)
+                    if not r:
+                        break
+                    out += r
+            except OSError:
+                pass
+            got.append(out)
+        t = threading.Thread(target=reader)
+        t.start()
+        chunk = b"x" * (1 << 20)
+        try:
+            s.sendall(b"POST /v1/consents HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Type: application/json\r\n"
+                      b"Transfer-Encoding: chunked\r\n\r\n")
+            for _ in range(12):
+                s.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+            s.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass
+        t.join(60)
+        s.close()
+        assert_eq(raw_error(got[0]), (413, "payload_too_large"))
+        status, _ = d.request("GET", "/v1/health")
+        assert_eq(status, 200)
     with_daemon(body)
 
 
@@ -440,6 +508,7 @@ run_tests([
     test_json_errors,
     test_garbage_keeps_serving,
     test_huge_body_is_refused,
+    test_huge_chunked_body_is_refused,
     test_half_closed_connection,
     test_concurrent_clients,
     test_socket_mode,

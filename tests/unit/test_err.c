@@ -25,6 +25,7 @@ static const char *const published[] = {
 	[ERR_OUT_OF_RANGE] = "out_of_range",
 	[ERR_STORAGE_FULL] = "storage_full",
 	[ERR_READ_ONLY] = "read_only",
+	[ERR_NOT_IMPLEMENTED] = "not_implemented",
 };
 
 static void
@@ -34,6 +35,7 @@ test_codes_are_stable(void **state)
 	assert_int_equal(ERR_OK, 0);
 	assert_int_equal(ERR_INTERNAL, 1);
 	assert_int_equal(ERR_READ_ONLY, 17);
+	assert_int_equal(ERR_NOT_IMPLEMENTED, 18);
 	for (int c = 0; c < _ERR_MAX; c++) {
 		const struct err_info *info = err_info((enum err_code)c);
 
@@ -63,8 +65,12 @@ test_table_entries(void **state)
 			assert_int_not_equal(info->exit_status, EXIT_OK);
 		}
 		assert_in_range(info->exit_status, EXIT_OK, EXIT_UNAVAILABLE);
-		/* Server-side failures make consentctl say "unavailable". */
-		if (info->http_status >= 500)
+		/* Server-side failures make consentctl say "unavailable";
+		 * 501 is the one 5xx that answers the client's own mistake
+		 * (a method no endpoint has). */
+		if (c == ERR_NOT_IMPLEMENTED)
+			assert_int_equal(info->exit_status, EXIT_USAGE);
+		else if (info->http_status >= 500)
 			assert_int_equal(info->exit_status, EXIT_UNAVAILABLE);
 	}
 }
