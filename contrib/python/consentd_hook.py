@@ -74,6 +74,7 @@ _CODE_EXIT = {
     "out_of_range": EXIT_USAGE,
     "storage_full": EXIT_UNAVAILABLE,
     "read_only": EXIT_UNAVAILABLE,
+    "not_implemented": EXIT_USAGE,
 }
 
 DEFAULT_TIMEOUT = 30.0
