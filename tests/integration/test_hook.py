@@ -107,6 +107,21 @@ def expect(exc, fn, *args, **kw):
     raise AssertionError("expected %s" % exc.__name__)
 
 
+def test_error_table_matches_the_daemon():
+    # The hook maps each error code to consentctl's exit status; the table
+    # must list exactly lib/err.c's codes with the same exit statuses.
+    import re
+    with open(os.path.join(SRCDIR, "lib", "err.c")) as f:
+        src = f.read()
+    exits = {"EXIT_OK": 0, "EXIT_NEGATIVE": 1, "EXIT_USAGE": 2,
+             "EXIT_UNAVAILABLE": 3}
+    table = {m.group(1): exits[m.group(2)] for m in re.finditer(
+        r'\{ ERR_\w+, "(\w+)", \d+, (EXIT_\w+),', src)}
+    assert len(table) >= 18, table
+    del table["ok"]
+    assert_eq(hook._CODE_EXIT, table)
+
+
 def test_allowed_with_receipt_that_verifies():
     def body(s):
         # A JSON job file with a relative dataset path, as consentctl
@@ -420,6 +435,7 @@ def test_example_script_end_to_end():
 
 
 run_tests([
+    test_error_table_matches_the_daemon,
     test_allowed_with_receipt_that_verifies,
     test_deny_and_error_raise_consent_denied,
     test_bad_jobs,
