@@ -27,6 +27,7 @@ struct ledger_service {
 	size_t queued;
 	bool stopping;
 	usec_t checkpoint_interval;
+	usec_t last_checkpoint;      /* writer thread only */
 	size_t batch_max;
 	_Atomic uint64_t size;       /* committed entries */
 	_Atomic uint64_t checkpoint_size;
@@ -104,11 +105,16 @@ soft_error(int r)
 	    r == -ERANGE || r == -EDQUOT || r == -EPERM;
 }
 
+/* Runs a batch in one transaction. When a job in it wants a receipt, or a
+ * checkpoint is due, the checkpoint of the batch's end is signed and
+ * stored in the same transaction: one commit, one fsync, for both. */
 static void
 service_run_batch(struct ledger_service *s, struct ledger_job *batch)
 {
 	struct ledger_job *job;
-	int r;
+	bool want_cp = now_monotonic() - s->last_checkpoint >=
+	    s->checkpoint_interval;
+	int r, staged = 0;
 
 	r = ledger_begin(s->writer);
 	for (job = batch; r >= 0 && job; job = job->next) {
@@ -118,6 +124,17 @@ service_run_batch(struct ledger_service *s, struct ledger_job *batch)
 			    ledger_errmsg(s->writer));
 		if (job->result < 0 && !soft_error(job->result))
 			r = job->result; /* the transaction is unusable */
+		want_cp |= job->want_receipt && job->result >= 0;
+	}
+	if (r >= 0 && want_cp) {
+		staged = ledger_checkpoint_staged(s->writer);
+		if (staged < 0) {
+			/* The batch stands; the checkpoint is retried on its
+			 * own after the commit. */
+			log_error("Failed to sign a checkpoint: %s",
+			    ledger_errmsg(s->writer));
+			staged = 0;
+		}
 	}
 	if (r >= 0)
 		r = ledger_commit(s->writer);
@@ -137,6 +154,11 @@ service_run_batch(struct ledger_service *s, struct ledger_job *batch)
 	} else {
 		atomic_fetch_add(&s->batches, 1);
 		atomic_store(&s->size, ledger_size(s->writer));
+		if (staged > 0) {
+			atomic_store(&s->checkpoint_size,
+			    ledger_size(s->writer));
+			s->last_checkpoint = now_monotonic();
+		}
 	}
 }
 
@@ -144,7 +166,6 @@ static void *
 service_thread(void *arg)
 {
 	struct ledger_service *s = arg;
-	usec_t last_checkpoint = 0;
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
@@ -155,7 +176,8 @@ service_thread(void *arg)
 
 		while (!s->head && !s->stopping) {
 			if (pending_cp) {
-				usec_t due = last_checkpoint + s->checkpoint_interval;
+				usec_t due = s->last_checkpoint +
+				    s->checkpoint_interval;
 				usec_t now = now_monotonic();
 				struct timespec ts;
 				if (now >= due)
@@ -190,20 +212,20 @@ service_thread(void *arg)
 			atomic_fetch_add(&s->appends, n);
 		}
 		if (atomic_load(&s->size) != atomic_load(&s->checkpoint_size) &&
-		    (stop || now_monotonic() - last_checkpoint >=
+		    (stop || now_monotonic() - s->last_checkpoint >=
 				s->checkpoint_interval)) {
 			service_checkpoint(s);
-			last_checkpoint = now_monotonic();
+			s->last_checkpoint = now_monotonic();
 		}
-		/* A decision comes back with its receipt: checkpoint this
-		 * batch now rather than at the next interval. */
+		/* A decision comes back with its receipt: its batch carried
+		 * its checkpoint, unless signing failed there. */
 		bool receipts = false;
 		for (job = batch; job; job = job->next)
 			receipts |= job->want_receipt && job->result >= 0;
 		if (receipts && atomic_load(&s->size) !=
 				atomic_load(&s->checkpoint_size)) {
 			service_checkpoint(s);
-			last_checkpoint = now_monotonic();
+			s->last_checkpoint = now_monotonic();
 		}
 		for (job = batch; receipts && job; job = job->next)
 			if (job->want_receipt && job->result >= 0 &&

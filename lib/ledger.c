@@ -30,6 +30,8 @@ struct ledger {
 	void *hook_userdata;
 	uint64_t checkpoint_size;      /* size of the latest checkpoint */
 	bool have_checkpoint;
+	uint64_t staged_size;          /* checkpoint in the open transaction */
+	bool staged_checkpoint;
 	char errmsg[512];
 };
 
@@ -650,12 +652,18 @@ ledger_commit(struct ledger *l)
 	l->in_txn = false;
 	if (r < 0) {
 		int r2;
+		l->staged_checkpoint = false;
 		ledger_fail(l, r, "cannot commit: %s", store_errmsg(l->store));
 		/* The batch is gone: rewind the in-memory tree to match. */
 		r2 = ledger_load_tree(l, l->committed_size);
 		return r2 < 0 ? r2 : r;
 	}
 	l->committed_size = merkle_frontier_size(l->tree);
+	if (l->staged_checkpoint) {
+		l->checkpoint_size = l->staged_size;
+		l->have_checkpoint = true;
+		l->staged_checkpoint = false;
+	}
 	return 0;
 }
 
@@ -664,6 +672,7 @@ ledger_rollback(struct ledger *l)
 {
 	store_rollback(l->store);
 	l->in_txn = false;
+	l->staged_checkpoint = false;
 	if (merkle_frontier_size(l->tree) != l->committed_size)
 		(void)ledger_load_tree(l, l->committed_size);
 }
@@ -764,16 +773,19 @@ ledger_root(struct ledger *l, uint64_t size, uint8_t out[MERKLE_HASH_LEN])
 	return 0;
 }
 
-int
-ledger_checkpoint(struct ledger *l)
+/* Signs the tree of the given size and stores the note, in the open
+ * transaction when there is one, else in a transaction of its own. */
+static int
+ledger_sign_size(struct ledger *l, uint64_t size)
 {
 	struct store_checkpoint cp = { 0 };
-	uint64_t size = l->committed_size;
+	bool own_txn = !l->in_txn;
 	int r;
 
 	if (!l->can_sign)
 		return ledger_fail(l, -ENOKEY, "this ledger has no signing key");
-	if (l->have_checkpoint && size == l->checkpoint_size)
+	if ((l->have_checkpoint && size == l->checkpoint_size) ||
+	    (l->staged_checkpoint && size == l->staged_size))
 		return 0;
 	cp.size = size;
 	r = ledger_root(l, size, cp.root);
@@ -783,20 +795,44 @@ ledger_checkpoint(struct ledger *l)
 	if (r < 0)
 		return ledger_fail(l, r, "cannot sign a checkpoint");
 	cp.created_at = now_realtime();
-	r = store_begin(l->store);
+	r = own_txn ? store_begin(l->store) : 0;
 	if (r >= 0)
 		r = store_checkpoint_put(l->store, &cp);
-	if (r >= 0)
-		r = store_commit(l->store);
-	else
-		store_rollback(l->store);
+	if (own_txn) {
+		if (r >= 0)
+			r = store_commit(l->store);
+		else
+			store_rollback(l->store);
+	}
 	store_checkpoint_done(&cp);
 	if (r < 0)
 		return ledger_fail(l, r, "cannot store the checkpoint: %s",
 		    store_errmsg(l->store));
-	l->checkpoint_size = size;
-	l->have_checkpoint = true;
+	if (own_txn) {
+		l->checkpoint_size = size;
+		l->have_checkpoint = true;
+	} else {
+		l->staged_size = size;
+		l->staged_checkpoint = true;
+	}
 	return 1;
+}
+
+int
+ledger_checkpoint(struct ledger *l)
+{
+	if (l->in_txn)
+		return ledger_fail(l, -EBUSY,
+		    "a checkpoint needs the transaction committed first");
+	return ledger_sign_size(l, l->committed_size);
+}
+
+int
+ledger_checkpoint_staged(struct ledger *l)
+{
+	if (!l->in_txn)
+		return ledger_fail(l, -EINVAL, "no transaction is open");
+	return ledger_sign_size(l, merkle_frontier_size(l->tree));
 }
 
 int

@@ -85,6 +85,13 @@ int ledger_append_json(struct ledger *l, const char *kind, const json_t *body,
  * transaction, if the size changed since the last one. Returns 1 when it
  * made one, 0 when there was nothing new. */
 int ledger_checkpoint(struct ledger *l);
+/* Signs the tree as it will be once the open transaction commits, and
+ * stores the note in that transaction, so that the batch and its
+ * checkpoint need one commit (one fsync) between them. The note becomes
+ * the latest checkpoint when ledger_commit() succeeds; a rollback or a
+ * failed commit discards it with the batch. Returns 1 or 0 as
+ * ledger_checkpoint() does. */
+int ledger_checkpoint_staged(struct ledger *l);
 /* Latest checkpoint (release with store_checkpoint_done()). */
 int ledger_latest_checkpoint(struct ledger *l, struct store_checkpoint *ret);
 

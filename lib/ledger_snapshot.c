@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 #include "buf.h"
 #include "crypto.h"
@@ -10,102 +11,164 @@
 
 #define SNAPSHOT_MAX_PURPOSES 16
 
-/* An open-addressing set of random 16-byte tokens (their first bytes are
- * already uniformly distributed, so they are their own hash). */
-struct tokenset {
-	uint8_t (*slots)[STORE_TOKEN_LEN];
-	bool *used;
-	size_t cap, n;
+/*
+ * A set of fixed-size entries keyed by their first bytes, which are random
+ * (subject tokens, HMAC lookup keys): entries are kept densely in one array
+ * and found through an open-addressing table of slots, each the entry's
+ * position and 32 bits of its key, so that a probe past other keys seldom
+ * reads their entries. An entry costs its size plus 16 bytes or less.
+ */
+struct keytab {
+	uint8_t *entries;  /* n entries of size bytes, each starting with
+			    * its key */
+	size_t size;
+	size_t keylen;
+	size_t n, alloc;   /* entries used and allocated */
+	uint64_t *slots;   /* 32 key bits << 32 | (1 + position); 0: free */
+	size_t cap;        /* slots, a power of two */
 };
 
+#define KEYTAB_INIT(entry_size, key_len) \
+	((struct keytab){ .size = (entry_size), .keylen = (key_len) })
+
+/* Large tables are read at random: huge pages spare most TLB misses. */
+static void
+keytab_advise(void *p, size_t len)
+{
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t b = ((uintptr_t)p + len) & ~(huge - 1);
+
+	if (b > a)
+		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+}
+
 static uint64_t
-token_hash(const uint8_t *t)
+keytab_hash(const uint8_t *key)
 {
 	uint64_t h;
 
-	memcpy(&h, t, sizeof(h));
-	return h;
+	memcpy(&h, key, sizeof(h));
+	/* Mixed (splitmix64's finalizer), should some keys not be random
+	 * after all: the slot is taken from the low bits, the tag from the
+	 * high ones. */
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
+}
+
+static uint8_t *
+keytab_entry(const struct keytab *t, uint64_t slot)
+{
+	return t->entries + (size_t)((uint32_t)slot - 1) * t->size;
+}
+
+/* The entry for key, or NULL with *ret_free the slot where it would go. */
+static void *
+keytab_probe(const struct keytab *t, const uint8_t *key, size_t *ret_free)
+{
+	uint64_t h = keytab_hash(key), tag = h & 0xffffffff00000000ULL;
+	size_t j = (size_t)h & (t->cap - 1);
+
+	for (; t->slots[j]; j = (j + 1) & (t->cap - 1))
+		if ((t->slots[j] & 0xffffffff00000000ULL) == tag &&
+		    memcmp(keytab_entry(t, t->slots[j]), key, t->keylen) == 0)
+			return keytab_entry(t, t->slots[j]);
+	if (ret_free)
+		*ret_free = j;
+	return NULL;
+}
+
+static void *
+keytab_find(const struct keytab *t, const uint8_t *key)
+{
+	if (t->cap == 0)
+		return NULL;
+	return keytab_probe(t, key, NULL);
 }
 
 static int
-tokenset_grow(struct tokenset *ts)
+keytab_grow(struct keytab *t)
 {
-	size_t cap = ts->cap ? ts->cap * 2 : 1024;
-	uint8_t (*slots)[STORE_TOKEN_LEN] = calloc(cap, STORE_TOKEN_LEN);
-	bool *used = calloc(cap, sizeof(bool));
+	size_t cap = t->cap ? t->cap * 2 : 1024;
+	uint64_t *slots = calloc(cap, sizeof(*slots));
 
-	if (!slots || !used) {
-		free(slots);
-		free(used);
+	if (!slots)
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < ts->cap; i++) {
-		if (!ts->used[i])
+	keytab_advise(slots, cap * sizeof(*slots));
+	for (size_t i = 0; i < t->cap; i++) {
+		size_t j;
+
+		if (!t->slots[i])
 			continue;
-		size_t j = token_hash(ts->slots[i]) & (cap - 1);
-		while (used[j])
+		j = (size_t)keytab_hash(keytab_entry(t, t->slots[i])) &
+		    (cap - 1);
+		while (slots[j])
 			j = (j + 1) & (cap - 1);
-		memcpy(slots[j], ts->slots[i], STORE_TOKEN_LEN);
-		used[j] = true;
+		slots[j] = t->slots[i];
 	}
-	free(ts->slots);
-	free(ts->used);
-	ts->slots = slots;
-	ts->used = used;
-	ts->cap = cap;
+	free(t->slots);
+	t->slots = slots;
+	t->cap = cap;
 	return 0;
 }
 
+/* The entry for key, added (zeroed but for its key) if missing. */
 static int
-tokenset_add(struct tokenset *ts, const uint8_t *t)
+keytab_add(struct keytab *t, const uint8_t *key, void **ret)
 {
+	uint8_t *e;
 	size_t j;
 	int r;
 
-	if ((ts->n + 1) * 2 > ts->cap) {
-		r = tokenset_grow(ts);
+	if (t->n >= UINT32_MAX - 1)
+		return -E2BIG;
+	if ((t->n + 1) * 2 > t->cap) {
+		r = keytab_grow(t);
 		if (r < 0)
 			return r;
 	}
-	j = token_hash(t) & (ts->cap - 1);
-	while (ts->used[j]) {
-		if (memcmp(ts->slots[j], t, STORE_TOKEN_LEN) == 0)
-			return 0;
-		j = (j + 1) & (ts->cap - 1);
+	e = keytab_probe(t, key, &j);
+	if (e) {
+		*ret = e;
+		return 0;
 	}
-	memcpy(ts->slots[j], t, STORE_TOKEN_LEN);
-	ts->used[j] = true;
-	ts->n++;
+	if (t->n == t->alloc) {
+		size_t alloc = t->alloc ? t->alloc * 2 : 1024;
+		uint8_t *entries = reallocarray(t->entries, alloc, t->size);
+
+		if (!entries)
+			return -ENOMEM;
+		t->entries = entries;
+		t->alloc = alloc;
+		keytab_advise(entries, alloc * t->size);
+	}
+	e = t->entries + t->n * t->size;
+	memset(e, 0, t->size);
+	memcpy(e, key, t->keylen);
+	t->slots[j] = (keytab_hash(key) & 0xffffffff00000000ULL) | ++t->n;
+	*ret = e;
 	return 0;
 }
 
-static bool
-tokenset_has(const struct tokenset *ts, const uint8_t *t)
-{
-	size_t j;
-
-	if (ts->cap == 0)
-		return false;
-	j = token_hash(t) & (ts->cap - 1);
-	while (ts->used[j]) {
-		if (memcmp(ts->slots[j], t, STORE_TOKEN_LEN) == 0)
-			return true;
-		j = (j + 1) & (ts->cap - 1);
-	}
-	return false;
-}
-
 static void
-tokenset_free(struct tokenset *ts)
+keytab_free(struct keytab *t)
 {
-	free(ts->slots);
-	free(ts->used);
-	memset(ts, 0, sizeof(*ts));
+	free(t->entries);
+	free(t->slots);
+	*t = KEYTAB_INIT(t->size, t->keylen);
 }
+
+/* A subject with active consent for a purpose: its subject-map lookup key,
+ * which each record's subject id is hashed to, and its token. */
+struct active_subject {
+	uint8_t lookup[STORE_LOOKUP_LEN];
+	uint8_t token[STORE_TOKEN_LEN];
+};
 
 struct snapshot_purpose {
 	char *purpose;
-	struct tokenset active;
+	struct keytab active; /* of struct active_subject */
 };
 
 struct ledger_snapshot {
@@ -117,48 +180,74 @@ struct ledger_snapshot {
 	struct snapshot_purpose purposes[SNAPSHOT_MAX_PURPOSES];
 	size_t npurposes;
 	bool collect;
-	struct tokenset used; /* subjects found with active consent */
+	struct keytab used; /* tokens of subjects found with active consent */
 };
 
-/* Rows come grouped by token, in time order: the last row of a group is
- * that token's state. */
+/* Loading a purpose: the latest event of each token comes from one scan of
+ * the consent index in entry order (sequential reads: the index by token
+ * would cost a random read of the table per event), then the subject map
+ * is scanned once for the lookup keys of the tokens left active. */
+struct token_state {
+	uint8_t token[STORE_TOKEN_LEN];
+	usec_t at;   /* of the latest event so far */
+	bool active;
+};
+
 struct load {
-	struct tokenset *set;
-	usec_t at;
-	bool have;
-	struct store_consent last;
+	const struct ledger_snapshot *snap;
+	const char *purpose;
+	struct keytab states;  /* of struct token_state */
+	struct keytab *active; /* of struct active_subject */
 };
 
 static int
-load_flush(struct load *ld)
+load_event(void *userdata, const struct store_consent *c)
 {
-	if (!ld->have)
+	struct load *ld = userdata;
+	struct token_state *ts;
+	int r;
+
+	if (c->at > ld->snap->at || c->index >= ld->snap->size ||
+	    strcmp(c->purpose, ld->purpose) != 0)
 		return 0;
-	if (ld->last.kind == CONSENT_GRANT &&
-	    (ld->last.expires_at == 0 || ld->last.expires_at > ld->at))
-		return tokenset_add(ld->set, ld->last.token);
+	r = keytab_add(&ld->states, c->token, (void **)&ts);
+	if (r < 0)
+		return r;
+	/* Entries come in index order: of events at the same time, the
+	 * later entry wins. */
+	if (ts->at > c->at)
+		return 0;
+	ts->at = c->at;
+	ts->active = c->kind == CONSENT_GRANT &&
+	    (c->expires_at == 0 || c->expires_at > ld->snap->at);
 	return 0;
 }
 
 static int
-load_row(void *userdata, const struct store_consent *c)
+load_subject(void *userdata, const struct store_subject *subj)
 {
 	struct load *ld = userdata;
-	int r = 0;
+	const struct token_state *ts = keytab_find(&ld->states, subj->token);
+	struct active_subject *a;
+	int r;
 
-	if (ld->have && memcmp(ld->last.token, c->token, STORE_TOKEN_LEN) != 0)
-		r = load_flush(ld);
-	ld->last = *c;
-	ld->have = true;
-	return r;
+	if (!ts || !ts->active)
+		return 0;
+	r = keytab_add(ld->active, subj->lookup, (void **)&a);
+	if (r < 0)
+		return r;
+	memcpy(a->token, subj->token, STORE_TOKEN_LEN);
+	return 0;
 }
 
 static int
 snapshot_purpose(struct ledger_snapshot *s, const char *purpose,
-    struct tokenset **ret)
+    struct keytab **ret)
 {
 	struct snapshot_purpose *p;
-	struct load ld = { .at = s->at };
+	struct load ld = { .snap = s, .purpose = purpose,
+		.states = KEYTAB_INIT(sizeof(struct token_state),
+		    STORE_TOKEN_LEN) };
 	int r;
 
 	for (size_t i = 0; i < s->npurposes; i++)
@@ -172,13 +261,15 @@ snapshot_purpose(struct ledger_snapshot *s, const char *purpose,
 	p->purpose = strdup(purpose);
 	if (!p->purpose)
 		return -ENOMEM;
-	ld.set = &p->active;
-	r = store_consent_purpose_foreach(s->store, purpose, s->at, s->size,
-	    load_row, &ld);
-	if (r >= 0)
-		r = load_flush(&ld);
+	p->active = KEYTAB_INIT(sizeof(struct active_subject),
+	    STORE_LOOKUP_LEN);
+	ld.active = &p->active;
+	r = store_consent_foreach(s->store, load_event, &ld);
+	if (r >= 0 && ld.states.n > 0)
+		r = store_subject_foreach(s->store, load_subject, &ld);
+	keytab_free(&ld.states);
 	if (r < 0) {
-		tokenset_free(&p->active);
+		keytab_free(&p->active);
 		free(p->purpose);
 		p->purpose = NULL;
 		return r;
@@ -212,6 +303,7 @@ ledger_snapshot_open(const char *db_path, const char *secret_path,
 		ledger_close(l);
 		return -ENOMEM;
 	}
+	s->used = KEYTAB_INIT(STORE_TOKEN_LEN, STORE_TOKEN_LEN);
 	r = ledger_snapshot_secret(l, s->secret);
 	current = ledger_size(l);
 	ledger_close(l);
@@ -241,8 +333,10 @@ int
 ledger_snapshot_lookup(struct ledger_snapshot *s, const char *subject,
     size_t len, const char *purpose)
 {
-	struct store_subject subj;
-	struct tokenset *set;
+	uint8_t lookup[STORE_LOOKUP_LEN];
+	const struct active_subject *a;
+	struct keytab *set;
+	void *used;
 	int r;
 
 	if (len == 0 || len > LEDGER_SUBJECT_MAX)
@@ -252,18 +346,14 @@ ledger_snapshot_lookup(struct ledger_snapshot *s, const char *subject,
 		return r;
 	if (set->n == 0)
 		return 0;
-	r = ledger_subject_lookup_key(s->hmac, subject, len, subj.lookup);
+	r = ledger_subject_lookup_key(s->hmac, subject, len, lookup);
 	if (r < 0)
 		return r;
-	r = store_subject_get(s->store, subj.lookup, &subj);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return r;
-	if (!tokenset_has(set, subj.token))
+	a = keytab_find(set, lookup);
+	if (!a)
 		return 0;
 	if (s->collect) {
-		r = tokenset_add(&s->used, subj.token);
+		r = keytab_add(&s->used, a->token, &used);
 		if (r < 0)
 			return r;
 	}
@@ -287,17 +377,14 @@ ledger_snapshot_tokens(const struct ledger_snapshot *s, uint8_t **ret,
     size_t *ret_n)
 {
 	uint8_t *out = malloc(s->used.n * STORE_TOKEN_LEN + 1);
-	size_t n = 0;
 
 	if (!out)
 		return -ENOMEM;
-	for (size_t i = 0; i < s->used.cap; i++)
-		if (s->used.used[i])
-			memcpy(out + STORE_TOKEN_LEN * n++, s->used.slots[i],
-			    STORE_TOKEN_LEN);
-	qsort(out, n, STORE_TOKEN_LEN, token_cmp);
+	if (s->used.n > 0)
+		memcpy(out, s->used.entries, s->used.n * STORE_TOKEN_LEN);
+	qsort(out, s->used.n, STORE_TOKEN_LEN, token_cmp);
 	*ret = out;
-	*ret_n = n;
+	*ret_n = s->used.n;
 	return 0;
 }
 
@@ -313,10 +400,10 @@ ledger_snapshot_close(struct ledger_snapshot *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->npurposes; i++) {
-		tokenset_free(&s->purposes[i].active);
+		keytab_free(&s->purposes[i].active);
 		free(s->purposes[i].purpose);
 	}
-	tokenset_free(&s->used);
+	keytab_free(&s->used);
 	if (s->store) {
 		store_read_end(s->store);
 		store_close(s->store);

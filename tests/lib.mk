@@ -7,6 +7,7 @@ lib_unit_tests = \
 	tests/unit/test_diag \
 	tests/unit/test_err \
 	tests/unit/test_json \
+	tests/unit/test_ledger \
 	tests/unit/test_timeutil \
 	tests/unit/test_yamlnode
 check_PROGRAMS += $(lib_unit_tests)
@@ -35,6 +36,10 @@ tests_unit_test_err_LDADD = $(UNIT_LIBS)
 tests_unit_test_json_SOURCES = tests/unit/test_json.c
 tests_unit_test_json_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_json_LDADD = $(UNIT_LIBS)
+
+tests_unit_test_ledger_SOURCES = tests/unit/test_ledger.c
+tests_unit_test_ledger_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ledger_LDADD = $(UNIT_LIBS)
 
 tests_unit_test_timeutil_SOURCES = tests/unit/test_timeutil.c
 tests_unit_test_timeutil_CFLAGS = $(UNIT_CFLAGS)

@@ -1,0 +1,198 @@
+/* Unit tests for lib/ledger: checkpoints signed inside a batch's
+ * transaction, and what a failed or rolled-back batch leaves behind. */
+#include "unit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "ledger.h"
+#include "macro.h"
+
+struct fixture {
+	char dir[64];
+	char db[96], key[96], secret[96];
+	struct ledger *l;
+	struct note_verifier v;
+};
+
+static int
+setup(void **state)
+{
+	struct ledger_options o = { .create = true,
+		.origin = "test.consentd.local/ledger" };
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/consentd-test-ledger.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof(f->db), "%s/ledger.db", f->dir);
+	snprintf(f->key, sizeof(f->key), "%s/ledger.key", f->dir);
+	snprintf(f->secret, sizeof(f->secret), "%s/subject.key", f->dir);
+	o.db_path = f->db;
+	o.key_path = f->key;
+	o.secret_path = f->secret;
+	assert_int_equal(ledger_open(&o, &f->l, err, sizeof(err)), 0);
+	assert_int_equal(note_verifier_parse(ledger_vkey(f->l), &f->v), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	ledger_close(f->l);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void
+append_n(struct ledger *l, int n)
+{
+	for (int i = 0; i < n; i++) {
+		json_t *body = json_pack("{s:s, s:i}", "what", "test", "n", i);
+
+		assert_non_null(body);
+		assert_int_equal(ledger_append_json(l, "test", body, NULL,
+		    NULL), 0);
+		json_decref(body);
+	}
+}
+
+/* The latest stored checkpoint: its size, after checking its signature
+ * and that its root is the ledger's root at that size. */
+static uint64_t
+latest_size(struct fixture *f)
+{
+	struct store_checkpoint cp = { 0 };
+	struct checkpoint c = { 0 };
+	uint8_t root[MERKLE_HASH_LEN];
+	uint64_t size;
+
+	assert_int_equal(ledger_latest_checkpoint(f->l, &cp), 0);
+	assert_int_equal(checkpoint_open(cp.note, strlen(cp.note), &f->v, 1,
+	    ledger_origin(f->l), &c), 0);
+	assert_int_equal(c.size, cp.size);
+	assert_int_equal(ledger_root(f->l, cp.size, root), 0);
+	assert_memory_equal(c.root, root, sizeof(root));
+	assert_memory_equal(cp.root, root, sizeof(root));
+	size = cp.size;
+	checkpoint_done(&c);
+	store_checkpoint_done(&cp);
+	return size;
+}
+
+static void
+test_staged_checkpoint_commits_with_the_batch(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(ledger_begin(f->l), 0);
+	append_n(f->l, 3);
+	assert_int_equal(ledger_checkpoint_staged(f->l), 1);
+	/* Signing the same size twice in the batch makes nothing new. */
+	assert_int_equal(ledger_checkpoint_staged(f->l), 0);
+	assert_int_equal(ledger_commit(f->l), 0);
+	assert_int_equal(ledger_size(f->l), 3);
+	assert_int_equal(latest_size(f), 3);
+	/* Nothing new since: no second checkpoint. */
+	assert_int_equal(ledger_checkpoint(f->l), 0);
+
+	/* A later batch checkpoints its own end, not an earlier size. */
+	assert_int_equal(ledger_begin(f->l), 0);
+	append_n(f->l, 4);
+	assert_int_equal(ledger_checkpoint_staged(f->l), 1);
+	assert_int_equal(ledger_commit(f->l), 0);
+	assert_int_equal(latest_size(f), 7);
+}
+
+static void
+test_rollback_discards_the_staged_checkpoint(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(ledger_begin(f->l), 0);
+	append_n(f->l, 2);
+	assert_int_equal(ledger_commit(f->l), 0);
+	assert_int_equal(ledger_checkpoint(f->l), 1);
+	assert_int_equal(latest_size(f), 2);
+
+	assert_int_equal(ledger_begin(f->l), 0);
+	append_n(f->l, 5);
+	assert_int_equal(ledger_checkpoint_staged(f->l), 1);
+	ledger_rollback(f->l);
+	assert_int_equal(ledger_size(f->l), 2);
+	assert_int_equal(latest_size(f), 2);
+	/* Nothing was lost but the batch: the same size still needs no
+	 * checkpoint, and a new batch is signed at its own end. */
+	assert_int_equal(ledger_checkpoint(f->l), 0);
+	assert_int_equal(ledger_begin(f->l), 0);
+	append_n(f->l, 1);
+	assert_int_equal(ledger_checkpoint_staged(f->l), 1);
+	assert_int_equal(ledger_commit(f->l), 0);
+	assert_int_equal(latest_size(f), 3);
+}
+
+static void
+test_checkpoint_calls_in_the_wrong_state(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Outside a transaction there is nothing to stage into. */
+	assert_int_equal(ledger_checkpoint_staged(f->l), -EINVAL);
+	assert_int_equal(ledger_begin(f->l), 0);
+	append_n(f->l, 1);
+	/* Inside one, a checkpoint of the committed size would be stored
+	 * with a batch it does not cover. */
+	assert_int_equal(ledger_checkpoint(f->l), -EBUSY);
+	ledger_rollback(f->l);
+	assert_int_equal(ledger_size(f->l), 0);
+}
+
+static void
+test_reopen_sees_the_staged_checkpoint(void **state)
+{
+	struct fixture *f = *state;
+	struct ledger_options o = { .db_path = f->db, .key_path = f->key,
+		.secret_path = f->secret,
+		.origin = "test.consentd.local/ledger" };
+	char err[256];
+
+	assert_int_equal(ledger_begin(f->l), 0);
+	append_n(f->l, 6);
+	assert_int_equal(ledger_checkpoint_staged(f->l), 1);
+	assert_int_equal(ledger_commit(f->l), 0);
+	ledger_close(f->l);
+	f->l = NULL;
+	/* Opening checks the stored tree against the latest checkpoint. */
+	assert_int_equal(ledger_open(&o, &f->l, err, sizeof(err)), 0);
+	assert_int_equal(ledger_size(f->l), 6);
+	assert_int_equal(latest_size(f), 6);
+	assert_int_equal(ledger_checkpoint(f->l), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_staged_checkpoint_commits_with_the_batch, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_rollback_discards_the_staged_checkpoint, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_checkpoint_calls_in_the_wrong_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_reopen_sees_the_staged_checkpoint, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
