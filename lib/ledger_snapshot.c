@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <sys/mman.h>
 
 #include "buf.h"
 #include "crypto.h"
@@ -30,18 +29,6 @@ struct keytab {
 
 #define KEYTAB_INIT(entry_size, key_len) \
 	((struct keytab){ .size = (entry_size), .keylen = (key_len) })
-
-/* Large tables are read at random: huge pages spare most TLB misses. */
-static void
-keytab_advise(void *p, size_t len)
-{
-	const uintptr_t huge = (uintptr_t)2 << 20;
-	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-	uintptr_t b = ((uintptr_t)p + len) & ~(huge - 1);
-
-	if (b > a)
-		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
-}
 
 static uint64_t
 keytab_hash(const uint8_t *key)
@@ -95,7 +82,6 @@ keytab_grow(struct keytab *t)
 
 	if (!slots)
 		return -ENOMEM;
-	keytab_advise(slots, cap * sizeof(*slots));
 	for (size_t i = 0; i < t->cap; i++) {
 		size_t j;
 
@@ -141,7 +127,6 @@ keytab_add(struct keytab *t, const uint8_t *key, void **ret)
 			return -ENOMEM;
 		t->entries = entries;
 		t->alloc = alloc;
-		keytab_advise(entries, alloc * t->size);
 	}
 	e = t->entries + t->n * t->size;
 	memset(e, 0, t->size);
