@@ -44,6 +44,8 @@ keytab_hash(const uint8_t *key)
 	return h ^ (h >> 31);
 }
 
+#define KEYTAB_TAG 0xffffffff00000000ULL
+
 static uint8_t *
 keytab_entry(const struct keytab *t, uint64_t slot)
 {
@@ -54,11 +56,11 @@ keytab_entry(const struct keytab *t, uint64_t slot)
 static void *
 keytab_probe(const struct keytab *t, const uint8_t *key, size_t *ret_free)
 {
-	uint64_t h = keytab_hash(key), tag = h & 0xffffffff00000000ULL;
+	uint64_t h = keytab_hash(key);
 	size_t j = (size_t)h & (t->cap - 1);
 
 	for (; t->slots[j]; j = (j + 1) & (t->cap - 1))
-		if ((t->slots[j] & 0xffffffff00000000ULL) == tag &&
+		if ((t->slots[j] & KEYTAB_TAG) == (h & KEYTAB_TAG) &&
 		    memcmp(keytab_entry(t, t->slots[j]), key, t->keylen) == 0)
 			return keytab_entry(t, t->slots[j]);
 	if (ret_free)
@@ -74,51 +76,37 @@ keytab_find(const struct keytab *t, const uint8_t *key)
 	return keytab_probe(t, key, NULL);
 }
 
+/* Indexes every entry in a table of cap slots (at least twice n). */
 static int
-keytab_grow(struct keytab *t)
+keytab_index(struct keytab *t, size_t cap)
 {
-	size_t cap = t->cap ? t->cap * 2 : 1024;
 	uint64_t *slots = calloc(cap, sizeof(*slots));
 
 	if (!slots)
 		return -ENOMEM;
-	for (size_t i = 0; i < t->cap; i++) {
-		size_t j;
-
-		if (!t->slots[i])
-			continue;
-		j = (size_t)keytab_hash(keytab_entry(t, t->slots[i])) &
-		    (cap - 1);
-		while (slots[j])
-			j = (j + 1) & (cap - 1);
-		slots[j] = t->slots[i];
-	}
 	free(t->slots);
 	t->slots = slots;
 	t->cap = cap;
+	for (size_t i = 0; i < t->n; i++) {
+		uint64_t h = keytab_hash(t->entries + i * t->size);
+		size_t j = (size_t)h & (cap - 1);
+
+		while (slots[j])
+			j = (j + 1) & (cap - 1);
+		slots[j] = (h & KEYTAB_TAG) | (i + 1);
+	}
 	return 0;
 }
 
-/* The entry for key, added (zeroed but for its key) if missing. */
+/* A new entry for key, zeroed but for its key, not yet indexed: for keys
+ * known to be unique, indexed all at once by keytab_index(). */
 static int
-keytab_add(struct keytab *t, const uint8_t *key, void **ret)
+keytab_append(struct keytab *t, const uint8_t *key, void **ret)
 {
 	uint8_t *e;
-	size_t j;
-	int r;
 
 	if (t->n >= UINT32_MAX - 1)
 		return -E2BIG;
-	if ((t->n + 1) * 2 > t->cap) {
-		r = keytab_grow(t);
-		if (r < 0)
-			return r;
-	}
-	e = keytab_probe(t, key, &j);
-	if (e) {
-		*ret = e;
-		return 0;
-	}
 	if (t->n == t->alloc) {
 		size_t alloc = t->alloc ? t->alloc * 2 : 1024;
 		uint8_t *entries = reallocarray(t->entries, alloc, t->size);
@@ -128,11 +116,32 @@ keytab_add(struct keytab *t, const uint8_t *key, void **ret)
 		t->entries = entries;
 		t->alloc = alloc;
 	}
-	e = t->entries + t->n * t->size;
+	e = t->entries + t->n++ * t->size;
 	memset(e, 0, t->size);
 	memcpy(e, key, t->keylen);
-	t->slots[j] = (keytab_hash(key) & 0xffffffff00000000ULL) | ++t->n;
 	*ret = e;
+	return 0;
+}
+
+/* The entry for key, added if missing. */
+static int
+keytab_add(struct keytab *t, const uint8_t *key, void **ret)
+{
+	size_t j;
+	int r;
+
+	if ((t->n + 1) * 2 > t->cap) {
+		r = keytab_index(t, t->cap ? t->cap * 2 : 1024);
+		if (r < 0)
+			return r;
+	}
+	*ret = keytab_probe(t, key, &j);
+	if (*ret)
+		return 0;
+	r = keytab_append(t, key, ret);
+	if (r < 0)
+		return r;
+	t->slots[j] = (keytab_hash(key) & KEYTAB_TAG) | t->n;
 	return 0;
 }
 
@@ -218,7 +227,8 @@ load_subject(void *userdata, const struct store_subject *subj)
 
 	if (!ts || !ts->active)
 		return 0;
-	r = keytab_add(ld->active, subj->lookup, (void **)&a);
+	/* Lookup keys are unique: indexed once all are in. */
+	r = keytab_append(ld->active, subj->lookup, (void **)&a);
 	if (r < 0)
 		return r;
 	memcpy(a->token, subj->token, STORE_TOKEN_LEN);
@@ -253,6 +263,13 @@ snapshot_purpose(struct ledger_snapshot *s, const char *purpose,
 	if (r >= 0 && ld.states.n > 0)
 		r = store_subject_foreach(s->store, load_subject, &ld);
 	keytab_free(&ld.states);
+	if (r >= 0) {
+		size_t cap = 1024;
+
+		while (cap < p->active.n * 2)
+			cap *= 2;
+		r = keytab_index(&p->active, cap);
+	}
 	if (r < 0) {
 		keytab_free(&p->active);
 		free(p->purpose);

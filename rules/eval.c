@@ -444,6 +444,29 @@ timed_end(struct check *c, const struct reader *rd, bool complete)
 	return r;
 }
 
+/* Feeds one record to every check, timing each: one clock reading
+ * between two checks ends the one and starts the next. */
+static int
+rows_feed(struct check *checks, size_t nchecks, const struct reader *rd)
+{
+	usec_t t0 = now_monotonic(), t1;
+	int r;
+
+	for (size_t i = 0; i < nchecks; i++) {
+		struct check *c = &checks[i];
+
+		if (c->done || !c->ops->row)
+			continue;
+		r = c->ops->row(c, rd, reader_line(rd));
+		t1 = now_monotonic();
+		c->usec += (uint64_t)(t1 - t0);
+		t0 = t1;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* Reads one dataset to its end, feeding every check. */
 static int
 eval_dataset(struct eval_dataset_result *dr, const struct manifest *m,
@@ -499,18 +522,9 @@ eval_dataset(struct eval_dataset_result *dr, const struct manifest *m,
 			break;
 		}
 		dr->rows++;
-		for (size_t i = 0; i < nchecks; i++) {
-			struct check *c = &checks[i];
-			usec_t t0;
-
-			if (c->done || !c->ops->row)
-				continue;
-			t0 = now_monotonic();
-			r = c->ops->row(c, rd, reader_line(rd));
-			c->usec += (uint64_t)(now_monotonic() - t0);
-			if (r < 0)
-				return r;
-		}
+		r = rows_feed(checks, nchecks, rd);
+		if (r < 0)
+			return r;
 	}
 	if (rd) {
 		dr->bytes = reader_bytes(rd);

@@ -8,6 +8,7 @@ lib_unit_tests = \
 	tests/unit/test_err \
 	tests/unit/test_json \
 	tests/unit/test_ledger \
+	tests/unit/test_ledger_snapshot \
 	tests/unit/test_timeutil \
 	tests/unit/test_yamlnode
 check_PROGRAMS += $(lib_unit_tests)
@@ -40,6 +41,10 @@ tests_unit_test_json_LDADD = $(UNIT_LIBS)
 tests_unit_test_ledger_SOURCES = tests/unit/test_ledger.c
 tests_unit_test_ledger_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ledger_LDADD = $(UNIT_LIBS)
+
+tests_unit_test_ledger_snapshot_SOURCES = tests/unit/test_ledger_snapshot.c
+tests_unit_test_ledger_snapshot_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ledger_snapshot_LDADD = $(UNIT_LIBS)
 
 tests_unit_test_timeutil_SOURCES = tests/unit/test_timeutil.c
 tests_unit_test_timeutil_CFLAGS = $(UNIT_CFLAGS)
