@@ -14,10 +14,14 @@
 
 #define CONSENTS_PER_REQUEST_MAX 10000
 
+/* The events of one request, prepared on the event loop (entry bytes,
+ * lookup keys, index rows) so that the ledger writer only serializes:
+ * subject tokens, the token in each entry, and the appends. */
 struct consents_job {
-	struct consent_event *events;
+	struct ledger_consent *events;
 	size_t n;
-	usec_t recorded;
+	uint64_t first_index;        /* set by the writer */
+	uint8_t (*leaves)[MERKLE_HASH_LEN];
 };
 
 static void
@@ -26,8 +30,9 @@ consents_job_free(struct consents_job *cj)
 	if (!cj)
 		return;
 	for (size_t i = 0; i < cj->n; i++)
-		consent_event_done(&cj->events[i]);
+		ledger_consent_done(&cj->events[i]);
 	free(cj->events);
+	free(cj->leaves);
 	free(cj);
 }
 
@@ -35,61 +40,90 @@ static int
 consents_run(struct ledger *l, struct ledger_job *job)
 {
 	struct consents_job *cj = job->userdata;
-	json_t *entries = json_array();
 	int r = 0;
 
-	if (!entries)
-		return -ENOMEM;
 	for (size_t i = 0; i < cj->n; i++) {
-		uint8_t token[STORE_TOKEN_LEN], leaf[MERKLE_HASH_LEN];
 		uint64_t index;
-		json_t *body;
-		char *leaf64;
 
-		r = ledger_subject_token(l, cj->events[i].subject, true, token);
+		r = ledger_consent_append(l, &cj->events[i], &index,
+		    cj->leaves[i]);
 		if (r < 0)
 			break;
-		body = consent_entry_body(&cj->events[i], token, cj->recorded);
-		if (!body) {
-			r = -ENOMEM;
-			break;
+		if (i == 0)
+			cj->first_index = index;
+	}
+	/* What was written for this job (entries, subject rows) cannot be
+	 * taken back alone: any failure fails the whole batch. */
+	if (r == -EINVAL || r == -EMSGSIZE || r == -ENOENT || r == -EEXIST ||
+	    r == -ERANGE || r == -EDQUOT || r == -EPERM)
+		r = -EIO;
+	return r;
+}
+
+/* {"entries":[{"index","leaf_hash"}...],"size"}, on the event loop. */
+static json_t *
+consents_response(const struct consents_job *cj)
+{
+	json_t *entries = json_array();
+
+	for (size_t i = 0; entries && i < cj->n; i++) {
+		_cleanup_free_ char *leaf64 = base64_encode(cj->leaves[i],
+		    MERKLE_HASH_LEN);
+		json_t *e = leaf64 ? json_pack("{s:I, s:s}", "index",
+		    (json_int_t)(cj->first_index + i), "leaf_hash", leaf64) :
+				     NULL;
+
+		if (!e || json_array_append_new(entries, e) < 0) {
+			json_decref(entries);
+			return NULL;
 		}
-		r = ledger_append_json(l, "consent", body, &index, leaf);
-		json_decref(body);
-		if (r < 0)
-			break;
-		leaf64 = base64_encode(leaf, sizeof(leaf));
-		json_array_append_new(entries, json_pack("{s:I, s:s}", "index",
-		    (json_int_t)index, "leaf_hash", leaf64 ? leaf64 : ""));
-		free(leaf64);
 	}
-	if (r < 0) {
-		/* Written entries make a soft failure impossible now. */
-		if (r == -EINVAL || r == -EMSGSIZE)
-			r = -EIO;
-		json_decref(entries);
-		return r;
-	}
-	job->response = json_pack("{s:o, s:I}", "entries", entries, "size",
-	    (json_int_t)(ledger_size(l) + cj->n));
-	return 0;
+	return entries ? json_pack("{s:o, s:I}", "entries", entries, "size",
+	    (json_int_t)(cj->first_index + cj->n)) : NULL;
 }
 
 static void
 consents_done(struct ledger_job *job)
 {
-	if (job->result >= 0 && job->response) {
-		/* Report the committed size, now known. */
-		json_t *entries = json_object_get(job->response, "entries");
-		json_t *last = json_array_get(entries,
-		    json_array_size(entries) - 1);
-		if (last)
-			json_object_set_new(job->response, "size",
-			    json_integer(json_integer_value(
-				json_object_get(last, "index")) + 1));
+	if (job->result >= 0) {
+		job->response = consents_response(job->userdata);
+		if (!job->response) {
+			job->result = -ENOMEM;
+			snprintf(job->message, sizeof(job->message),
+			    "Out of memory building the answer (the events were recorded)");
+		}
 	}
 	ledger_job_reply(job);
 	consents_job_free(job->userdata);
+}
+
+/* Validates one event and prepares its entry; -EINVAL with err set. */
+static int
+consents_prepare(struct ledger *reader, const json_t *in, usec_t now,
+    struct ledger_consent *ret, char *err, size_t errlen)
+{
+	static const uint8_t blank[STORE_TOKEN_LEN];
+	struct consent_event ev = { 0 };
+	json_t *body;
+	int r;
+
+	r = consent_event_parse(in, now, &ev, err, errlen);
+	if (r < 0)
+		return r;
+	body = consent_entry_body(&ev, blank, now);
+	r = body ? ledger_consent_prepare(reader, ev.subject, body, ret) :
+		   -ENOMEM;
+	if (r == -EMSGSIZE)
+		snprintf(err, errlen,
+		    "the event's ledger entry would exceed %d bytes",
+		    LEDGER_ENTRY_MAX);
+	else if (r == -EINVAL || r == -EBADMSG) {
+		snprintf(err, errlen, "the event cannot be recorded");
+		r = -EINVAL;
+	}
+	json_decref(body);
+	consent_event_done(&ev);
+	return r;
 }
 
 void
@@ -97,6 +131,7 @@ route_consents_post(struct daemon *d, struct evhttp_request *req,
     const char *rest)
 {
 	_cleanup_json_ json_t *in = NULL;
+	struct ledger *reader = ledger_service_reader(d->ledger);
 	struct consents_job *cj;
 	struct ledger_job *job;
 	usec_t now = now_realtime();
@@ -113,19 +148,19 @@ route_consents_post(struct daemon *d, struct evhttp_request *req,
 		return;
 	}
 	cj = calloc(1, sizeof(*cj));
-	if (!cj || !(cj->events = calloc(n, sizeof(*cj->events)))) {
-		free(cj);
+	if (!cj || !(cj->events = calloc(n, sizeof(*cj->events))) ||
+	    !(cj->leaves = calloc(n, sizeof(*cj->leaves)))) {
+		consents_job_free(cj);
 		server_reply_error(req, ERR_INTERNAL, "Out of memory");
 		return;
 	}
-	cj->recorded = now;
 	/* All or nothing: every event is checked before any is queued. */
 	for (size_t i = 0; i < n; i++) {
-		char err[256];
+		char err[256] = "";
 		json_t *ev = json_is_array(in) ? json_array_get(in, i) : in;
-		r = consent_event_parse(ev, now, &cj->events[i], err,
+		r = consents_prepare(reader, ev, now, &cj->events[i], err,
 		    sizeof(err));
-		if (r < 0) {
+		if (r == -EINVAL || r == -EMSGSIZE) {
 			consents_job_free(cj);
 			if (json_is_array(in))
 				server_reply_error(req, ERR_INVALID_ARGUMENT,
@@ -133,6 +168,12 @@ route_consents_post(struct daemon *d, struct evhttp_request *req,
 			else
 				server_reply_error(req, ERR_INVALID_ARGUMENT,
 				    "%s", err);
+			return;
+		}
+		if (r < 0) {
+			consents_job_free(cj);
+			server_reply_error(req, err_from_errno(r),
+			    "Cannot prepare the events: %s", strerror(-r));
 			return;
 		}
 		cj->n++;

@@ -679,6 +679,10 @@ ledger_rollback(struct ledger *l)
 
 static int ledger_index_entry(struct ledger *l, uint64_t index,
     const uint8_t *data, size_t len);
+static int consent_from_body(const json_t *body, uint64_t index,
+    struct store_consent *c);
+static int ledger_append_indexed(struct ledger *l, const uint8_t *data,
+    size_t len, uint64_t *ret_index, uint8_t ret_leaf[MERKLE_HASH_LEN]);
 static int ledger_index_body(struct ledger *l, uint64_t index,
     const char *kind, const json_t *body);
 
@@ -689,10 +693,7 @@ ledger_append_entry(struct ledger *l, const uint8_t *data, size_t len,
     const char *kind, const json_t *body, uint64_t *ret_index,
     uint8_t ret_leaf[MERKLE_HASH_LEN])
 {
-	uint8_t stored[MERKLE_MAX_STORED_PER_LEAF][MERKLE_HASH_LEN];
-	uint8_t leaf[MERKLE_HASH_LEN];
 	uint64_t index = merkle_frontier_size(l->tree);
-	size_t n;
 	int r;
 
 	if (!l->in_txn)
@@ -706,6 +707,21 @@ ledger_append_entry(struct ledger *l, const uint8_t *data, size_t len,
 		   ledger_index_entry(l, index, data, len);
 	if (r < 0)
 		return r;
+	return ledger_append_indexed(l, data, len, ret_index, ret_leaf);
+}
+
+/* Stores an entry whose derived rows are already written, and adds it to
+ * the tree. */
+static int
+ledger_append_indexed(struct ledger *l, const uint8_t *data, size_t len,
+    uint64_t *ret_index, uint8_t ret_leaf[MERKLE_HASH_LEN])
+{
+	uint8_t stored[MERKLE_MAX_STORED_PER_LEAF][MERKLE_HASH_LEN];
+	uint8_t leaf[MERKLE_HASH_LEN];
+	uint64_t index = merkle_frontier_size(l->tree);
+	size_t n;
+	int r;
+
 	merkle_leaf_hash(data, len, leaf);
 	r = store_entry_put(l->store, index, data, len);
 	if (r < 0)
@@ -939,22 +955,18 @@ subject_mac(struct ledger *l, const uint8_t lookup[STORE_LOOKUP_LEN],
 	return hmac_key_compute(l->hmac, msg, sizeof(msg), out);
 }
 
-int
-ledger_subject_token(struct ledger *l, const char *subject, bool create,
-    uint8_t ret_token[STORE_TOKEN_LEN])
+/* The token of the subject with this lookup key; a new subject gets
+ * new_token (with its MAC new_mac) when create is set. */
+static int
+subject_token_by_lookup(struct ledger *l, const uint8_t lookup[STORE_LOOKUP_LEN],
+    bool create, const uint8_t new_token[STORE_TOKEN_LEN],
+    const uint8_t new_mac[32], uint8_t ret_token[STORE_TOKEN_LEN])
 {
 	struct store_subject s = { 0 };
 	uint8_t mac[32];
 	int r;
 
-	if (!l->have_secret)
-		return ledger_fail(l, -ENOKEY, "no subject-map secret");
-	if (!*subject || strlen(subject) > LEDGER_SUBJECT_MAX)
-		return ledger_fail(l, -EINVAL,
-		    "a subject id must have 1 to %d bytes", LEDGER_SUBJECT_MAX);
-	r = subject_lookup(l, subject, s.lookup);
-	if (r < 0)
-		return r;
+	memcpy(s.lookup, lookup, STORE_LOOKUP_LEN);
 	r = store_subject_get(l->store, s.lookup, &s);
 	if (r >= 0) {
 		r = subject_mac(l, s.lookup, s.token, mac);
@@ -971,11 +983,8 @@ ledger_subject_token(struct ledger *l, const char *subject, bool create,
 		    store_errmsg(l->store));
 	if (!create)
 		return -ENOENT;
-	r = random_bytes(s.token, STORE_TOKEN_LEN);
-	if (r >= 0)
-		r = subject_mac(l, s.lookup, s.token, s.mac);
-	if (r < 0)
-		return r;
+	memcpy(s.token, new_token, STORE_TOKEN_LEN);
+	memcpy(s.mac, new_mac, sizeof(s.mac));
 	s.created_at = now_realtime();
 	r = store_subject_put(l->store, &s);
 	if (r < 0)
@@ -983,6 +992,111 @@ ledger_subject_token(struct ledger *l, const char *subject, bool create,
 		    store_errmsg(l->store));
 	memcpy(ret_token, s.token, STORE_TOKEN_LEN);
 	return 0;
+}
+
+/* A random token for a subject that may be new, and its MAC. */
+static int
+subject_new_token(struct ledger *l, const uint8_t lookup[STORE_LOOKUP_LEN],
+    uint8_t token[STORE_TOKEN_LEN], uint8_t mac[32])
+{
+	int r = random_bytes(token, STORE_TOKEN_LEN);
+
+	return r < 0 ? r : subject_mac(l, lookup, token, mac);
+}
+
+int
+ledger_subject_token(struct ledger *l, const char *subject, bool create,
+    uint8_t ret_token[STORE_TOKEN_LEN])
+{
+	uint8_t lookup[STORE_LOOKUP_LEN], token[STORE_TOKEN_LEN], mac[32];
+	int r;
+
+	if (!l->have_secret)
+		return ledger_fail(l, -ENOKEY, "no subject-map secret");
+	if (!*subject || strlen(subject) > LEDGER_SUBJECT_MAX)
+		return ledger_fail(l, -EINVAL,
+		    "a subject id must have 1 to %d bytes", LEDGER_SUBJECT_MAX);
+	r = subject_lookup(l, subject, lookup);
+	if (r >= 0 && create)
+		r = subject_new_token(l, lookup, token, mac);
+	if (r < 0)
+		return r;
+	return subject_token_by_lookup(l, lookup, create, token, mac,
+	    ret_token);
+}
+
+int
+ledger_consent_prepare(struct ledger *l, const char *subject,
+    const json_t *body, struct ledger_consent *ret)
+{
+	static const char key[] = "\"subject\":\"";
+	const uint8_t *at;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!l->have_secret)
+		return -ENOKEY;
+	if (!*subject || strlen(subject) > LEDGER_SUBJECT_MAX)
+		return -EINVAL;
+	r = consent_from_body(body, 0, &ret->row);
+	if (r < 0)
+		return r;
+	r = subject_lookup(l, subject, ret->lookup);
+	if (r >= 0)
+		r = subject_new_token(l, ret->lookup, ret->new_token,
+		    ret->new_mac);
+	if (r >= 0)
+		r = ledger_entry_encode("consent", body, &ret->data, &ret->len);
+	if (r < 0)
+		goto fail;
+	/* The body is one flat object with sorted keys, and a '"' inside a
+	 * string is escaped: the key occurs once, at top level. */
+	at = memmem(ret->data, ret->len, key, strlen(key));
+	if (!at || (size_t)(at - ret->data) + strlen(key) +
+			2 * STORE_TOKEN_LEN + 1 > ret->len ||
+	    at[strlen(key) + 2 * STORE_TOKEN_LEN] != '"') {
+		r = -EBADMSG;
+		goto fail;
+	}
+	ret->token_at = (size_t)(at - ret->data) + strlen(key);
+	return 0;
+fail:
+	ledger_consent_done(ret);
+	return r;
+}
+
+int
+ledger_consent_append(struct ledger *l, struct ledger_consent *c,
+    uint64_t *ret_index, uint8_t ret_leaf[MERKLE_HASH_LEN])
+{
+	uint64_t index = merkle_frontier_size(l->tree);
+	char hex[2 * STORE_TOKEN_LEN + 1];
+	int r;
+
+	if (!l->in_txn)
+		return ledger_fail(l, -EINVAL, "append outside a transaction");
+	if (!l->have_secret)
+		return ledger_fail(l, -ENOKEY, "no subject-map secret");
+	r = subject_token_by_lookup(l, c->lookup, true, c->new_token,
+	    c->new_mac, c->row.token);
+	if (r < 0)
+		return r;
+	hex_encode(c->row.token, STORE_TOKEN_LEN, hex);
+	memcpy(c->data + c->token_at, hex, 2 * STORE_TOKEN_LEN);
+	c->row.index = index;
+	r = store_consent_add(l->store, &c->row);
+	if (r < 0)
+		return ledger_fail(l, r, "cannot index entry %llu: %s",
+		    (unsigned long long)index, store_errmsg(l->store));
+	return ledger_append_indexed(l, c->data, c->len, ret_index, ret_leaf);
+}
+
+void
+ledger_consent_done(struct ledger_consent *c)
+{
+	free(c->data);
+	c->data = NULL;
+	secure_wipe(c->new_mac, sizeof(c->new_mac));
 }
 
 int
@@ -1144,7 +1258,7 @@ ledger_index_body(struct ledger *l, uint64_t index, const char *kind,
 				    store_errmsg(l->store));
 		}
 	}
-	if (r >= 0 && l->hook)
+	if (r >= 0 && l->hook && !streq(kind, "consent"))
 		r = l->hook(l->hook_userdata, l, index, kind, body);
 	return r;
 }

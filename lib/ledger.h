@@ -63,8 +63,9 @@ const char *ledger_vkey(const struct ledger *l);
 const char *ledger_errmsg(const struct ledger *l);
 
 /* Derived state that lib/ cannot compute itself (budgets) is kept by a
- * hook, called for every entry as it is appended and on reindex, inside
- * the same transaction; a failure fails the append. */
+ * hook, called for every entry but consent events (which the ledger
+ * indexes itself) as it is appended and on reindex, inside the same
+ * transaction; a failure fails the append. */
 typedef int (*ledger_index_hook)(void *userdata, struct ledger *l,
     uint64_t index, const char *kind, const json_t *body);
 void ledger_set_index_hook(struct ledger *l, ledger_index_hook fn,
@@ -108,6 +109,35 @@ int ledger_root(struct ledger *l, uint64_t size, uint8_t out[MERKLE_HASH_LEN]);
  * -ENOENT for an unknown subject without create, -ENOKEY without a secret. */
 int ledger_subject_token(struct ledger *l, const char *subject, bool create,
     uint8_t ret_token[STORE_TOKEN_LEN]);
+/*
+ * Consent events in two steps, so that the ledger's writer does only what
+ * must be serialized. ledger_consent_prepare() runs on any thread with its
+ * own struct ledger (one with the secret): it computes the subject's lookup
+ * key, a token and MAC for it should it be new, the encoded entry with the
+ * token left blank, and its consent index row. ledger_consent_append() then
+ * runs on the writer, in its transaction: it finds or creates the subject's
+ * token, writes it into the entry and the row, and appends. The entry is
+ * byte for byte the one ledger_append_json() would write for the same body.
+ */
+struct ledger_consent {
+	uint8_t lookup[STORE_LOOKUP_LEN];
+	uint8_t new_token[STORE_TOKEN_LEN]; /* used if the subject is new */
+	uint8_t new_mac[32];
+	uint8_t *data;                      /* the entry (malloc'd) */
+	size_t len;
+	size_t token_at;                    /* offset of its 32 hex digits */
+	struct store_consent row;
+};
+/* body: the entry body with "subject" holding 32 hex digits (any; they are
+ * overwritten). -EINVAL for a bad subject id, -EMSGSIZE for an entry over
+ * LEDGER_ENTRY_MAX, -EBADMSG for a body that is not a consent event,
+ * -ENOKEY without the secret. */
+int ledger_consent_prepare(struct ledger *l, const char *subject,
+    const json_t *body, struct ledger_consent *ret);
+int ledger_consent_append(struct ledger *l, struct ledger_consent *c,
+    uint64_t *ret_index, uint8_t ret_leaf[MERKLE_HASH_LEN]);
+void ledger_consent_done(struct ledger_consent *c);
+
 /* Deletes the mapping and appends an erasure entry (in the caller's
  * transaction). -ENOENT if unknown. */
 int ledger_subject_erase(struct ledger *l, const char *subject,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "ledger.h"
 #include "macro.h"
 
@@ -178,6 +179,105 @@ test_reopen_sees_the_staged_checkpoint(void **state)
 	assert_int_equal(ledger_checkpoint(f->l), 0);
 }
 
+static json_t *
+consent_body(const char *token_hex, const char *purpose, const char *event)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "subject",
+	    token_hex, "purpose", purpose, "event", event, "at",
+	    "2026-11-29T10:00:00Z", "recorded", "2026-11-29T10:00:01.5Z",
+	    "method", "web \"form\" \\\"subject\\\":\\\"x");
+}
+
+/* A prepared consent is the entry ledger_append_json() would write for the
+ * same body with the subject's token, and indexes the same way. */
+static void
+test_prepared_consent_matches_the_json_path(void **state)
+{
+	struct fixture *f = *state;
+	static const char blank[] = "00000000000000000000000000000000";
+	struct ledger_consent c[3];
+	struct ledger_verify_report rep;
+	uint8_t token[STORE_TOKEN_LEN], leaf[MERKLE_HASH_LEN];
+	char hex[2 * STORE_TOKEN_LEN + 1];
+	uint64_t index;
+	const char *subjects[] = { "alice@example.org", "bob", "alice@example.org" };
+	const char *events[] = { "grant", "grant", "revoke" };
+
+	for (int i = 0; i < 3; i++) {
+		json_t *b = consent_body(blank, "train_ai_system", events[i]);
+
+		assert_int_equal(ledger_consent_prepare(f->l, subjects[i], b,
+		    &c[i]), 0);
+		json_decref(b);
+	}
+	assert_int_equal(ledger_begin(f->l), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ledger_consent_append(f->l, &c[i], &index,
+		    leaf), 0);
+		assert_int_equal(index, i);
+	}
+	assert_int_equal(ledger_commit(f->l), 0);
+	/* The same subject got the same token; another subject another. */
+	assert_memory_equal(c[0].row.token, c[2].row.token, STORE_TOKEN_LEN);
+	assert_memory_not_equal(c[0].row.token, c[1].row.token,
+	    STORE_TOKEN_LEN);
+	for (int i = 0; i < 3; i++) {
+		_cleanup_free_ uint8_t *want = NULL, *got = NULL;
+		size_t wlen, glen;
+		json_t *b;
+
+		assert_int_equal(ledger_subject_token(f->l, subjects[i], false,
+		    token), 0);
+		assert_memory_equal(token, c[i].row.token, STORE_TOKEN_LEN);
+		hex_encode(token, STORE_TOKEN_LEN, hex);
+		b = consent_body(hex, "train_ai_system", events[i]);
+		assert_int_equal(ledger_entry_encode("consent", b, &want,
+		    &wlen), 0);
+		json_decref(b);
+		assert_int_equal(store_entry_get(ledger_store(f->l), i, &got,
+		    &glen), 0);
+		assert_int_equal(glen, wlen);
+		assert_memory_equal(got, want, wlen);
+		ledger_consent_done(&c[i]);
+	}
+	/* Offline verification replays the log into the consent index and
+	 * compares it with the stored one. */
+	assert_int_equal(ledger_checkpoint(f->l), 1);
+	assert_int_equal(ledger_verify_db(f->db, &f->v, NULL, 0, &rep), 0);
+	assert_true(rep.ok);
+	assert_int_equal(rep.entries, 3);
+}
+
+static void
+test_prepare_refuses_bad_input(void **state)
+{
+	struct fixture *f = *state;
+	struct ledger_consent c;
+	char big[LEDGER_SUBJECT_MAX + 2];
+	json_t *b = consent_body("00000000000000000000000000000000",
+	    "train_ai_system", "grant");
+	json_t *bad = json_pack("{s:s, s:s}", "subject",
+	    "00000000000000000000000000000000", "purpose", "x");
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	assert_int_equal(ledger_consent_prepare(f->l, "", b, &c), -EINVAL);
+	assert_int_equal(ledger_consent_prepare(f->l, big, b, &c), -EINVAL);
+	assert_int_equal(ledger_consent_prepare(f->l, "alice", bad, &c),
+	    -EBADMSG);
+	assert_null(c.data);
+	json_decref(b);
+	json_decref(bad);
+	/* Appending needs a transaction. */
+	b = consent_body("00000000000000000000000000000000",
+	    "train_ai_system", "grant");
+	assert_int_equal(ledger_consent_prepare(f->l, "alice", b, &c), 0);
+	json_decref(b);
+	assert_int_equal(ledger_consent_append(f->l, &c, NULL, NULL), -EINVAL);
+	ledger_consent_done(&c);
+	assert_int_equal(ledger_size(f->l), 0);
+}
+
 int
 main(void)
 {
@@ -192,6 +292,11 @@ main(void)
 		    test_checkpoint_calls_in_the_wrong_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_reopen_sees_the_staged_checkpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prepared_consent_matches_the_json_path, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_prepare_refuses_bad_input,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
