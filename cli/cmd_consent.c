@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "consent.h"
@@ -259,39 +261,143 @@ static const char *const import_columns[] = {
 	"text_version", "text_sha256", "jurisdiction", "controller", NULL,
 };
 
+/*
+ * Import is a pipeline of two threads: this one reads rows and builds the
+ * next request while a sender thread has the previous one at the daemon,
+ * so that reading and sending overlap. The sender sends in file order, one
+ * request at a time: the order of the events in the ledger is the file's.
+ */
+struct import_sender {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	json_t *batch, *lines; /* handed over, waiting to be sent */
+	bool done;             /* no more batches */
+	bool started;
+};
+
 struct import_state {
 	struct cli_ctx *ctx;
 	json_t *batch;       /* valid events waiting to be sent */
 	json_t *lines;       /* their line numbers */
-	uint64_t accepted, rejected;
+	_Atomic uint64_t accepted;
+	uint64_t rejected;
 	size_t bytes;        /* of the fields waiting to be sent */
-	int failure;         /* exit status of a failed send */
+	_Atomic int failure; /* exit status of a failed send */
+	struct import_sender sender;
 };
 
-static int
-import_flush(struct import_state *st)
+/* Sends one batch; on the sender thread. */
+static void
+import_send(struct import_state *st, json_t *batch, json_t *lines)
 {
 	json_t *resp = NULL;
 	int r;
 
-	if (json_array_size(st->batch) == 0)
-		return 0;
-	r = cli_call(st->ctx, "POST", "/v1/consents", st->batch, &resp);
+	r = cli_call(st->ctx, "POST", "/v1/consents", batch, &resp);
 	if (r != EXIT_OK) {
 		fprintf(stderr,
-		    "consentctl: import stopped: lines %lld..%lld were not recorded\n",
-		    (long long)json_integer_value(json_array_get(st->lines, 0)),
-		    (long long)json_integer_value(json_array_get(st->lines,
-			json_array_size(st->lines) - 1)));
+		    "consentctl: import stopped: lines %lld..%lld, and every line after them, were not recorded\n",
+		    (long long)json_integer_value(json_array_get(lines, 0)),
+		    (long long)json_integer_value(json_array_get(lines,
+			json_array_size(lines) - 1)));
 		st->failure = r;
-		return -EIO;
+		return;
 	}
-	st->accepted += json_array_size(st->batch);
+	st->accepted += json_array_size(batch);
 	json_decref(resp);
-	json_array_clear(st->batch);
-	json_array_clear(st->lines);
+}
+
+static void *
+import_sender_main(void *arg)
+{
+	struct import_state *st = arg;
+	struct import_sender *s = &st->sender;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		json_t *batch, *lines;
+
+		while (!s->batch && !s->done)
+			pthread_cond_wait(&s->cond, &s->lock);
+		if (!s->batch)
+			break;
+		batch = s->batch;
+		lines = s->lines;
+		s->batch = s->lines = NULL;
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+		if (!st->failure)
+			import_send(st, batch, lines);
+		json_decref(batch);
+		json_decref(lines);
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Hands the current batch to the sender (waiting while it still holds the
+ * one before), and starts a new one. */
+static int
+import_flush(struct import_state *st)
+{
+	struct import_sender *s = &st->sender;
+	json_t *batch = json_array(), *lines = json_array();
+
+	if (json_array_size(st->batch) == 0) {
+		json_decref(batch);
+		json_decref(lines);
+		return st->failure ? -EIO : 0;
+	}
+	if (!batch || !lines) {
+		json_decref(batch);
+		json_decref(lines);
+		st->failure = EXIT_UNAVAILABLE;
+		return -ENOMEM;
+	}
+	if (!s->started) {
+		pthread_mutex_init(&s->lock, NULL);
+		pthread_cond_init(&s->cond, NULL);
+		if (pthread_create(&s->thread, NULL, import_sender_main,
+			st) != 0) {
+			/* No thread: send from this one. */
+			import_send(st, st->batch, st->lines);
+			json_decref(st->batch);
+			json_decref(st->lines);
+			goto next;
+		}
+		s->started = true;
+	}
+	pthread_mutex_lock(&s->lock);
+	while (s->batch)
+		pthread_cond_wait(&s->cond, &s->lock);
+	s->batch = st->batch;
+	s->lines = st->lines;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+next:
+	st->batch = batch;
+	st->lines = lines;
 	st->bytes = 0;
-	return 0;
+	return st->failure ? -EIO : 0;
+}
+
+/* Waits until every batch handed over was sent. */
+static void
+import_finish(struct import_state *st)
+{
+	struct import_sender *s = &st->sender;
+
+	if (!s->started)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->done = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
 }
 
 static void
@@ -417,11 +523,12 @@ consent_import(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (!st.failure)
 		import_flush(&st);
+	import_finish(&st);
 	json_decref(st.batch);
 	json_decref(st.lines);
 	if (ctx->json) {
 		json_t *o = json_pack("{s:s, s:I, s:I}", "status", "summary",
-		    "accepted", (json_int_t)st.accepted, "rejected",
+		    "accepted", (json_int_t)atomic_load(&st.accepted), "rejected",
 		    (json_int_t)st.rejected);
 		char *s = json_dumps(o, JSON_COMPACT);
 		if (s)
@@ -430,7 +537,7 @@ consent_import(struct cli_ctx *ctx, int argc, char **argv)
 		json_decref(o);
 	} else
 		printf("%llu accepted, %llu rejected\n",
-		    (unsigned long long)st.accepted,
+		    (unsigned long long)atomic_load(&st.accepted),
 		    (unsigned long long)st.rejected);
 	if (st.failure)
 		return st.failure;

@@ -174,6 +174,55 @@ def test_import_reports_bad_rows():
         d.cleanup()
 
 
+def test_import_in_order_across_requests():
+    # 25,000 rows go in three requests, sent while the next is being read;
+    # the ledger keeps the file's order. A request the daemon refuses stops
+    # the import: what came before is recorded, nothing after.
+    d = Daemon(config="http:\n  max_request_bytes: 3000000\n").start()
+    try:
+        csv = os.path.join(d.tmp, "many.csv")
+        with open(csv, "w") as f:
+            f.write("subject,purpose,event,source\n")
+            for i in range(25000):
+                subject, event = "s%d" % i, "grant"
+                if i == 10000:
+                    subject, event = "s9999", "revoke"
+                f.write("%s,train_ai_system,%s,row%d\n" % (subject, event, i))
+        p = d.ctl("consent", "import", csv)
+        assert_eq(p.returncode, 0, p.stderr)
+        assert "25000 accepted, 0 rejected" in p.stdout, p.stdout
+        status, body = d.request("GET", "/v1/entries?start=9990&end=10010")
+        assert_eq(status, 200)
+        assert_eq([e["entry"]["source"] for e in body["entries"]],
+                  ["row%d" % i for i in range(9990, 10010)])
+        assert_eq(body["size"], 25000)
+        status, st = d.request("GET", "/v1/consents/s9999")
+        assert_eq(st["purposes"][0]["status"], "revoked")
+
+        # The second request is too big for the daemon (413).
+        big = os.path.join(d.tmp, "big.csv")
+        with open(big, "w") as f:
+            f.write("subject,purpose,source,method,text_version,"
+                    "jurisdiction,controller\n")
+            for i in range(10000):
+                f.write("b%d,train_ai_system,short,,,,\n" % i)
+            for i in range(3000):
+                f.write("c%d,train_ai_system%s\n" % (i, ("," + "x" * 250) * 5))
+            for i in range(5):
+                f.write("d%d,train_ai_system,short,,,,\n" % i)
+        p = d.ctl("consent", "import", big)
+        assert_eq(p.returncode, 2, p.stdout + p.stderr)
+        assert "10000 accepted" in p.stdout, p.stdout
+        assert "import stopped: lines 10002.." in p.stderr, p.stderr
+        status, body = d.request("GET", "/v1/entries?start=34999&end=35000")
+        assert_eq(body["size"], 35000)
+        assert_eq(body["entries"][0]["entry"]["source"], "short")
+        status, _ = d.request("GET", "/v1/consents/d0")
+        assert_eq(status, 404)
+    finally:
+        d.cleanup()
+
+
 def test_erasure_unlinks_and_still_verifies():
     d, vkey = populated()
     try:
@@ -677,6 +726,7 @@ run_tests([
     test_consent_lifecycle_and_history,
     test_api_validation_is_all_or_nothing,
     test_import_reports_bad_rows,
+    test_import_in_order_across_requests,
     test_erasure_unlinks_and_still_verifies,
     test_proofs_receipts_and_go_compatible_checkpoint,
     test_export_and_offline_verify,
