@@ -112,6 +112,9 @@ void server_apply_limits(struct server *s, const struct config *c);
 unsigned access_roles_for_uid(const struct config *c, uid_t uid, gid_t gid);
 /* Responses: JSON bodies, with the error table for failures. */
 void server_reply_json(struct evhttp_request *req, int status, json_t *body);
+/* Sends body, JSON text the caller wrote (drained from body). */
+void server_reply_buffer(struct evhttp_request *req, int status,
+    struct evbuffer *body);
 void server_reply_error(struct evhttp_request *req, enum err_code code,
     const char *fmt, ...) _printf_(3, 4);
 

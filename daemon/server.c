@@ -101,6 +101,18 @@ server_reply_json(struct evhttp_request *req, int status, json_t *body)
 }
 
 void
+server_reply_buffer(struct evhttp_request *req, int status,
+    struct evbuffer *body)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evbuffer_add_buffer(evhttp_request_get_output_buffer(req), body);
+	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_send_reply(req, status, NULL, NULL);
+}
+
+void
 server_reply_error(struct evhttp_request *req, enum err_code code,
     const char *fmt, ...)
 {

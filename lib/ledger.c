@@ -32,6 +32,10 @@ struct ledger {
 	bool have_checkpoint;
 	uint64_t staged_size;          /* checkpoint in the open transaction */
 	bool staged_checkpoint;
+	/* Random bytes for new subject tokens, drawn 4 KiB at a time: one
+	 * call to the generator per 256 tokens instead of one per token. */
+	uint8_t rand_pool[4096];
+	size_t rand_left;              /* unused bytes at the pool's end */
 	char errmsg[512];
 };
 
@@ -306,6 +310,7 @@ ledger_close(struct ledger *l)
 	store_close(l->store);
 	note_signer_wipe(&l->signer);
 	secure_wipe(l->secret, sizeof(l->secret));
+	secure_wipe(l->rand_pool, sizeof(l->rand_pool));
 	hmac_key_free(l->hmac);
 	free(l->vkey);
 	free(l->origin);
@@ -999,9 +1004,19 @@ static int
 subject_new_token(struct ledger *l, const uint8_t lookup[STORE_LOOKUP_LEN],
     uint8_t token[STORE_TOKEN_LEN], uint8_t mac[32])
 {
-	int r = random_bytes(token, STORE_TOKEN_LEN);
+	int r;
 
-	return r < 0 ? r : subject_mac(l, lookup, token, mac);
+	if (l->rand_left < STORE_TOKEN_LEN) {
+		r = random_bytes(l->rand_pool, sizeof(l->rand_pool));
+		if (r < 0)
+			return r;
+		l->rand_left = sizeof(l->rand_pool);
+	}
+	/* Each byte is given out once, then wiped. */
+	l->rand_left -= STORE_TOKEN_LEN;
+	memcpy(token, l->rand_pool + l->rand_left, STORE_TOKEN_LEN);
+	secure_wipe(l->rand_pool + l->rand_left, STORE_TOKEN_LEN);
+	return subject_mac(l, lookup, token, mac);
 }
 
 int

@@ -278,6 +278,33 @@ test_prepare_refuses_bad_input(void **state)
 	assert_int_equal(ledger_size(f->l), 0);
 }
 
+/* New subjects' tokens are all different, across refills of the random
+ * pool they are drawn from. */
+static void
+test_new_tokens_are_distinct(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 700 };
+	uint8_t (*tokens)[STORE_TOKEN_LEN] = calloc(N, STORE_TOKEN_LEN);
+	static const uint8_t zero[STORE_TOKEN_LEN];
+
+	assert_non_null(tokens);
+	assert_int_equal(ledger_begin(f->l), 0);
+	for (int i = 0; i < N; i++) {
+		char subject[32];
+
+		snprintf(subject, sizeof(subject), "subject-%d", i);
+		assert_int_equal(ledger_subject_token(f->l, subject, true,
+		    tokens[i]), 0);
+		assert_memory_not_equal(tokens[i], zero, STORE_TOKEN_LEN);
+		for (int j = 0; j < i; j++)
+			assert_memory_not_equal(tokens[i], tokens[j],
+			    STORE_TOKEN_LEN);
+	}
+	assert_int_equal(ledger_commit(f->l), 0);
+	free(tokens);
+}
+
 int
 main(void)
 {
@@ -296,6 +323,8 @@ main(void)
 		    test_prepared_consent_matches_the_json_path, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_prepare_refuses_bad_input,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_tokens_are_distinct,
 		    setup, teardown),
 	};
 
