@@ -66,14 +66,6 @@ check_free(struct check *c)
 	free(c);
 }
 
-static char *
-state_file(const struct config *cfg, const char *name)
-{
-	char *p;
-
-	return asprintf(&p, "%s/%s", cfg->state_dir, name) < 0 ? NULL : p;
-}
-
 /* Manifests that cannot be read or parsed make the decision error (fail
  * closed), with their diagnostics as the reason. */
 static int
@@ -112,11 +104,10 @@ check_work(void *arg)
 	struct check *c = arg;
 	struct manifest **manifests = NULL;
 	struct ledger_snapshot *snap = NULL;
+	struct store *conn = NULL;
 	struct consent_source src = { 0 };
 	struct eval_result *result = NULL;
 	struct eval_options opt = { 0 };
-	_cleanup_free_ char *db = state_file(c->d->config, "ledger.db");
-	_cleanup_free_ char *secret = state_file(c->d->config, "subject.key");
 	char err[512];
 	int r;
 
@@ -127,11 +118,12 @@ check_work(void *arg)
 		c->reason = strdup(c->message);
 		return;
 	}
-	if (r < 0 || !db || !secret) {
+	if (r < 0) {
 		c->error = -ENOMEM;
 		return;
 	}
-	r = ledger_snapshot_open(db, secret, 0, c->at, &snap, err, sizeof(err));
+	r = ledger_service_snapshot(c->d->ledger, c->at, &snap, &conn, err,
+	    sizeof(err));
 	if (r < 0) {
 		/* No consent answers: the consent rule is not_evaluated,
 		 * which never allows. */
@@ -139,6 +131,8 @@ check_work(void *arg)
 	} else {
 		ledger_snapshot_collect(snap, true);
 		ledger_consent_source_from_snapshot(snap, &src);
+		/* The snapshot goes back with its connection, below. */
+		src.close = NULL;
 		c->snapshot_size = src.snapshot_size;
 	}
 	opt.purpose = c->job.purpose;
@@ -176,6 +170,8 @@ check_work(void *arg)
 out:
 	eval_result_free(result);
 	consent_source_close(&src);
+	if (snap)
+		ledger_service_snapshot_done(c->d->ledger, snap, conn);
 	for (size_t i = 0; manifests && i < c->job.ndatasets; i++)
 		manifest_free(manifests[i]);
 	free(manifests);

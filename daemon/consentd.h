@@ -160,6 +160,16 @@ void ledger_service_stop(struct ledger_service *s);
  * success: the job is freed after done() returns. */
 int ledger_service_submit(struct ledger_service *s, struct ledger_job *job);
 struct ledger *ledger_service_reader(struct ledger_service *s);
+struct ledger_snapshot;
+struct store;
+/* A consent snapshot of the current ledger as of `at`, on a read-only
+ * connection taken from a small pool (any thread); give both back with
+ * ledger_service_snapshot_done(). */
+int ledger_service_snapshot(struct ledger_service *s, usec_t at,
+    struct ledger_snapshot **ret, struct store **ret_conn, char *err,
+    size_t errlen);
+void ledger_service_snapshot_done(struct ledger_service *s,
+    struct ledger_snapshot *snap, struct store *conn);
 /* Applies reloadable settings (checkpoint interval, batch size). */
 void ledger_service_configure(struct ledger_service *s,
     const struct config *c);

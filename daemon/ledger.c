@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "consentd.h"
+#include "crypto.h"
 #include "json.h"
 #include "ledger.h"
 #include "log.h"
@@ -15,10 +16,19 @@
 #define LEDGER_QUEUE_MAX 65536
 #define ENTRIES_PAGE_MAX 1000
 
+#define SNAPSHOT_CONNS_MAX 8
+
 struct ledger_service {
 	struct daemon *daemon;
 	struct ledger *writer;       /* writer thread only */
 	struct ledger *reader;       /* event loop only */
+	/* Read-only connections kept for consent snapshots (workers), so
+	 * that a check opens no database file; and the secret they need. */
+	char *db_path;
+	uint8_t secret[32];
+	pthread_mutex_t conns_lock;
+	struct store *conns[SNAPSHOT_CONNS_MAX];
+	size_t nconns;
 	pthread_t thread;
 	bool running;
 	pthread_mutex_t lock;
@@ -280,6 +290,7 @@ ledger_service_start(struct daemon *d, struct ledger_service **ret)
 	s->batch_max = (size_t)d->config->ledger_batch_max;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
+	pthread_mutex_init(&s->conns_lock, NULL);
 
 	o.db_path = db;
 	o.key_path = key;
@@ -296,6 +307,16 @@ ledger_service_start(struct daemon *d, struct ledger_service **ret)
 	if (r < 0) {
 		log_error("Refusing to start: the subject map was tampered with: %s",
 		    ledger_errmsg(s->writer));
+		goto fail;
+	}
+	r = ledger_snapshot_secret(s->writer, s->secret);
+	if (r < 0) {
+		log_error("Refusing to start: no subject-map secret");
+		goto fail;
+	}
+	s->db_path = strdup(db);
+	if (!s->db_path) {
+		r = -ENOMEM;
 		goto fail;
 	}
 	o.key_path = NULL;
@@ -346,6 +367,11 @@ ledger_service_stop(struct ledger_service *s)
 	}
 	ledger_close(s->writer);
 	ledger_close(s->reader);
+	for (size_t i = 0; i < s->nconns; i++)
+		store_close(s->conns[i]);
+	pthread_mutex_destroy(&s->conns_lock);
+	secure_wipe(s->secret, sizeof(s->secret));
+	free(s->db_path);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 	free(s);
@@ -365,6 +391,54 @@ struct ledger *
 ledger_service_reader(struct ledger_service *s)
 {
 	return s->reader;
+}
+
+int
+ledger_service_snapshot(struct ledger_service *s, usec_t at,
+    struct ledger_snapshot **ret, struct store **ret_conn, char *err,
+    size_t errlen)
+{
+	struct store *conn = NULL;
+	int r;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		pthread_mutex_lock(&s->conns_lock);
+		conn = s->nconns ? s->conns[--s->nconns] : NULL;
+		pthread_mutex_unlock(&s->conns_lock);
+		if (!conn) {
+			r = store_open(s->db_path, STORE_READ_ONLY, &conn, err,
+			    errlen);
+			if (r < 0)
+				return r;
+		}
+		r = ledger_snapshot_open_store(conn, s->secret, 0, at, ret);
+		if (r >= 0) {
+			*ret_conn = conn;
+			return 0;
+		}
+		/* A kept connection that fails is dropped; a new one is
+		 * tried once. */
+		snprintf(err, errlen, "cannot read the ledger: %s",
+		    store_errmsg(conn));
+		store_close(conn);
+	}
+	return r;
+}
+
+void
+ledger_service_snapshot_done(struct ledger_service *s,
+    struct ledger_snapshot *snap, struct store *conn)
+{
+	ledger_snapshot_close(snap);
+	if (!conn)
+		return;
+	pthread_mutex_lock(&s->conns_lock);
+	if (s->nconns < SNAPSHOT_CONNS_MAX) {
+		s->conns[s->nconns++] = conn;
+		conn = NULL;
+	}
+	pthread_mutex_unlock(&s->conns_lock);
+	store_close(conn);
 }
 
 json_t *

@@ -157,6 +157,12 @@ struct ledger_snapshot;
 int ledger_snapshot_open(const char *db_path, const char *secret_path,
     uint64_t size, usec_t at, struct ledger_snapshot **ret, char *errbuf,
     size_t errlen);
+/* The same on a read-only connection the caller keeps open between
+ * snapshots (used by one snapshot at a time), with the subject-map secret
+ * the caller holds: no file is opened. The snapshot's read transaction
+ * begins here; closing the snapshot ends it and leaves st open. */
+int ledger_snapshot_open_store(struct store *st, const uint8_t secret[32],
+    uint64_t size, usec_t at, struct ledger_snapshot **ret);
 /* 1 active, 0 not (never recorded, erased, revoked, expired), -errno. */
 int ledger_snapshot_lookup(struct ledger_snapshot *s, const char *subject,
     size_t len, const char *purpose);

@@ -167,6 +167,7 @@ struct snapshot_purpose {
 
 struct ledger_snapshot {
 	struct store *store;
+	bool borrowed;      /* store is the caller's: not closed with us */
 	uint8_t secret[32];
 	struct hmac_key *hmac;
 	uint64_t size;
@@ -332,6 +333,42 @@ ledger_snapshot_open(const char *db_path, const char *secret_path,
 }
 
 int
+ledger_snapshot_open_store(struct store *st, const uint8_t secret[32],
+    uint64_t size, usec_t at, struct ledger_snapshot **ret)
+{
+	struct ledger_snapshot *s = calloc(1, sizeof(*s));
+	uint64_t current;
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	s->used = KEYTAB_INIT(STORE_TOKEN_LEN, STORE_TOKEN_LEN);
+	memcpy(s->secret, secret, sizeof(s->secret));
+	r = hmac_key_new(s->secret, sizeof(s->secret), &s->hmac);
+	if (r < 0) {
+		ledger_snapshot_close(s);
+		return r;
+	}
+	/* The size is read in the snapshot's own read transaction. */
+	r = store_read_begin(st);
+	if (r < 0) {
+		ledger_snapshot_close(s);
+		return r;
+	}
+	s->store = st;
+	s->borrowed = true;
+	r = store_log_size(st, &current);
+	if (r < 0) {
+		ledger_snapshot_close(s);
+		return r;
+	}
+	s->size = size && size < current ? size : current;
+	s->at = at;
+	*ret = s;
+	return 0;
+}
+
+int
 ledger_snapshot_lookup(struct ledger_snapshot *s, const char *subject,
     size_t len, const char *purpose)
 {
@@ -408,7 +445,8 @@ ledger_snapshot_close(struct ledger_snapshot *s)
 	keytab_free(&s->used);
 	if (s->store) {
 		store_read_end(s->store);
-		store_close(s->store);
+		if (!s->borrowed)
+			store_close(s->store);
 	}
 	secure_wipe(s->secret, sizeof(s->secret));
 	hmac_key_free(s->hmac);
