@@ -3,12 +3,26 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 #include "buf.h"
 #include "crypto.h"
 #include "ledger.h"
 
 #define SNAPSHOT_MAX_PURPOSES 16
+
+/* Asks for huge pages where a large table is read at random, before it is
+ * first written: each lookup would otherwise also miss the TLB. */
+static void
+huge_pages(void *p, size_t len)
+{
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t b = ((uintptr_t)p + len) & ~(huge - 1);
+
+	if (b > a)
+		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+}
 
 /*
  * A set of fixed-size entries keyed by their first bytes, which are random
@@ -98,8 +112,8 @@ keytab_index(struct keytab *t, size_t cap)
 	return 0;
 }
 
-/* A new entry for key, zeroed but for its key, not yet indexed: for keys
- * known to be unique, indexed all at once by keytab_index(). */
+/* A new entry for key, zeroed but for its key, and not indexed: on its
+ * own, for keys known to be unique that are only collected. */
 static int
 keytab_append(struct keytab *t, const uint8_t *key, void **ret)
 {
@@ -160,9 +174,79 @@ struct active_subject {
 	uint8_t token[STORE_TOKEN_LEN];
 };
 
+/*
+ * The subjects with active consent for a purpose, as looked up for every
+ * record: an open-addressing table of the entries themselves, built once
+ * and at most two thirds full, so that a lookup reads one place in memory
+ * (and, for a subject without consent, its neighbours) rather than a slot
+ * and then an entry elsewhere.
+ */
+struct activeset {
+	struct active_subject *slots;
+	uint64_t *used;     /* a bit per slot */
+	size_t cap, n;
+};
+
+static size_t
+activeset_slot(const struct activeset *a, const uint8_t *lookup)
+{
+	return (size_t)(keytab_hash(lookup) % a->cap);
+}
+
+static bool
+activeset_used(const struct activeset *a, size_t j)
+{
+	return a->used[j / 64] & (UINT64_C(1) << (j % 64));
+}
+
+/* Moves the entries of a keytab (unique keys) into the set. */
+static int
+activeset_build(struct activeset *a, struct keytab *from)
+{
+	const struct active_subject *e = (const void *)from->entries;
+
+	a->n = from->n;
+	a->cap = from->n + from->n / 2 + 1;
+	a->slots = malloc(a->cap * sizeof(*a->slots));
+	a->used = calloc((a->cap + 63) / 64, sizeof(*a->used));
+	if (!a->slots || !a->used)
+		return -ENOMEM;
+	huge_pages(a->slots, a->cap * sizeof(*a->slots));
+	for (size_t i = 0; i < from->n; i++) {
+		size_t j = activeset_slot(a, e[i].lookup);
+
+		while (activeset_used(a, j))
+			j = j + 1 < a->cap ? j + 1 : 0;
+		a->slots[j] = e[i];
+		a->used[j / 64] |= UINT64_C(1) << (j % 64);
+	}
+	keytab_free(from);
+	return 0;
+}
+
+static const struct active_subject *
+activeset_find(const struct activeset *a, const uint8_t *lookup)
+{
+	if (a->n == 0)
+		return NULL;
+	for (size_t j = activeset_slot(a, lookup); activeset_used(a, j);
+	    j = j + 1 < a->cap ? j + 1 : 0)
+		if (memcmp(a->slots[j].lookup, lookup, STORE_LOOKUP_LEN) == 0)
+			return &a->slots[j];
+	return NULL;
+}
+
+static void
+activeset_free(struct activeset *a)
+{
+	free(a->slots);
+	free(a->used);
+	*a = (struct activeset){ 0 };
+}
+
 struct snapshot_purpose {
 	char *purpose;
-	struct keytab active; /* of struct active_subject */
+	struct activeset active;
 };
 
 struct ledger_snapshot {
@@ -191,8 +275,8 @@ struct token_state {
 struct load {
 	const struct ledger_snapshot *snap;
 	const char *purpose;
-	struct keytab states;  /* of struct token_state */
-	struct keytab *active; /* of struct active_subject */
+	struct keytab states; /* of struct token_state */
+	struct keytab active; /* of struct active_subject, not indexed */
 };
 
 static int
@@ -228,8 +312,8 @@ load_subject(void *userdata, const struct store_subject *subj)
 
 	if (!ts || !ts->active)
 		return 0;
-	/* Lookup keys are unique: indexed once all are in. */
-	r = keytab_append(ld->active, subj->lookup, (void **)&a);
+	/* Lookup keys are unique: no index needed. */
+	r = keytab_append(&ld->active, subj->lookup, (void **)&a);
 	if (r < 0)
 		return r;
 	memcpy(a->token, subj->token, STORE_TOKEN_LEN);
@@ -238,12 +322,14 @@ load_subject(void *userdata, const struct store_subject *subj)
 
 static int
 snapshot_purpose(struct ledger_snapshot *s, const char *purpose,
-    struct keytab **ret)
+    const struct activeset **ret)
 {
 	struct snapshot_purpose *p;
 	struct load ld = { .snap = s, .purpose = purpose,
 		.states = KEYTAB_INIT(sizeof(struct token_state),
-		    STORE_TOKEN_LEN) };
+		    STORE_TOKEN_LEN),
+		.active = KEYTAB_INIT(sizeof(struct active_subject),
+		    STORE_LOOKUP_LEN) };
 	int r;
 
 	for (size_t i = 0; i < s->npurposes; i++)
@@ -257,22 +343,15 @@ snapshot_purpose(struct ledger_snapshot *s, const char *purpose,
 	p->purpose = strdup(purpose);
 	if (!p->purpose)
 		return -ENOMEM;
-	p->active = KEYTAB_INIT(sizeof(struct active_subject),
-	    STORE_LOOKUP_LEN);
-	ld.active = &p->active;
 	r = store_consent_foreach(s->store, load_event, &ld);
 	if (r >= 0 && ld.states.n > 0)
 		r = store_subject_foreach(s->store, load_subject, &ld);
 	keytab_free(&ld.states);
-	if (r >= 0) {
-		size_t cap = 1024;
-
-		while (cap < p->active.n * 2)
-			cap *= 2;
-		r = keytab_index(&p->active, cap);
-	}
+	if (r >= 0)
+		r = activeset_build(&p->active, &ld.active);
+	keytab_free(&ld.active);
 	if (r < 0) {
-		keytab_free(&p->active);
+		activeset_free(&p->active);
 		free(p->purpose);
 		p->purpose = NULL;
 		return r;
@@ -374,7 +453,7 @@ ledger_snapshot_lookup(struct ledger_snapshot *s, const char *subject,
 {
 	uint8_t lookup[STORE_LOOKUP_LEN];
 	const struct active_subject *a;
-	struct keytab *set;
+	const struct activeset *set;
 	void *used;
 	int r;
 
@@ -388,7 +467,7 @@ ledger_snapshot_lookup(struct ledger_snapshot *s, const char *subject,
 	r = ledger_subject_lookup_key(s->hmac, subject, len, lookup);
 	if (r < 0)
 		return r;
-	a = keytab_find(set, lookup);
+	a = activeset_find(set, lookup);
 	if (!a)
 		return 0;
 	if (s->collect) {
@@ -439,7 +518,7 @@ ledger_snapshot_close(struct ledger_snapshot *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->npurposes; i++) {
-		keytab_free(&s->purposes[i].active);
+		activeset_free(&s->purposes[i].active);
 		free(s->purposes[i].purpose);
 	}
 	keytab_free(&s->used);
