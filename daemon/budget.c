@@ -202,6 +202,83 @@ find_rule(const struct policy_set *ps, const char *policy, const char *rule,
 	return NULL;
 }
 
+static void
+cost_entry_compute(struct budget_cost *e, const struct job *job)
+{
+	e->r = budget_job_cost(&job->privacy, 0,
+	    (enum dp_accountant)e->accountant, e->delta, &e->cost, e->err,
+	    sizeof(e->err));
+}
+
+void
+budget_costs_prepare(struct budget_costs *bc, const struct job *job,
+    const struct policy_set *ps, const json_t *evaluation)
+{
+	const json_t *p, *rr;
+	size_t i, k;
+
+	bc->n = 0;
+	json_array_foreach(json_object_get(evaluation, "policies"), i, p) {
+		const char *pname = json_string_value(json_object_get(p, "name"));
+		json_array_foreach(json_object_get(p, "rules"), k, rr) {
+			const struct policy *pol = NULL;
+			const struct policy_rule *rule;
+			const struct rule_dp_budget *b;
+			bool have = false;
+
+			if (!streq(json_string_value(json_object_get(rr, "kind")),
+				"dp_budget"))
+				continue;
+			rule = find_rule(ps, pname, json_string_value(
+			    json_object_get(rr, "name")), &pol);
+			if (!rule || rule->kind != RULE_DP_BUDGET ||
+			    !rule->dp_budget.has_delta)
+				continue;
+			b = &rule->dp_budget;
+			for (size_t j = 0; j < bc->n; j++)
+				have |= bc->v[j].accountant == (int)b->accountant &&
+				    bc->v[j].delta == b->delta;
+			if (have || bc->n == BUDGET_COSTS_MAX)
+				continue; /* the transaction works out the rest */
+			bc->v[bc->n] = (struct budget_cost){
+				.accountant = (int)b->accountant,
+				.delta = b->delta };
+			cost_entry_compute(&bc->v[bc->n], job);
+			bc->n++;
+		}
+	}
+}
+
+void
+budget_costs_done(struct budget_costs *bc)
+{
+	for (size_t i = 0; i < bc->n; i++)
+		dp_curve_free(bc->v[i].cost);
+	bc->n = 0;
+}
+
+/* The job's cost under one budget rule: a copy of the one worked out
+ * beforehand, or worked out now. */
+static int
+job_cost(const struct budget_costs *bc, const struct job *job,
+    const struct rule_dp_budget *b, struct dp_curve **ret, char *err,
+    size_t errlen)
+{
+	for (size_t i = 0; bc && i < bc->n; i++) {
+		const struct budget_cost *e = &bc->v[i];
+
+		if (e->accountant != (int)b->accountant || e->delta != b->delta)
+			continue;
+		if (e->r < 0) {
+			snprintf(err, errlen, "%s", e->err);
+			return e->r;
+		}
+		return dp_curve_dup(e->cost, ret);
+	}
+	return budget_job_cost(&job->privacy, 0, b->accountant, b->delta, ret,
+	    err, errlen);
+}
+
 static int
 release_for_recheck(struct ledger *l, const char *name, const char *job)
 {
@@ -248,7 +325,7 @@ replace_str(char **p, const char *fmt, ...)
 
 int
 budget_reserve(struct ledger *l, struct daemon *d, const struct job *job,
-    const struct policy_set *ps, const json_t *evaluation, usec_t at,
+    const struct budget_costs *costs, const struct policy_set *ps, const json_t *evaluation, usec_t at,
     json_t **ret_budgets, char **decision, char **reason)
 {
 	json_t *items = json_array(), *p, *rr;
@@ -306,8 +383,7 @@ budget_reserve(struct ledger *l, struct daemon *d, const struct job *job,
 				    name);
 				continue;
 			}
-			r = budget_job_cost(&job->privacy, 0, b->accountant,
-			    b->delta, &cost, err, sizeof(err));
+			r = job_cost(costs, job, b, &cost, err, sizeof(err));
 			if (r < 0) {
 				if (pol->mode == POLICY_ENFORCE) {
 					deny = true;

@@ -41,6 +41,7 @@ struct check {
 	uint8_t *tokens;          /* lineage: sorted subject tokens */
 	size_t ntokens;
 	uint64_t snapshot_size;
+	struct budget_costs costs; /* the job's privacy cost, per budget kind */
 	int error;
 	char message[512];
 };
@@ -51,6 +52,7 @@ check_free(struct check *c)
 	if (!c)
 		return;
 	job_done(&c->job);
+	budget_costs_done(&c->costs);
 	policy_set_unref(c->ps);
 	json_decref(c->evaluation);
 	free(c->decision);
@@ -147,6 +149,8 @@ check_work(void *arg)
 		goto out;
 	}
 	c->evaluation = eval_result_to_json(result);
+	if (c->evaluation)
+		budget_costs_prepare(&c->costs, &c->job, c->ps, c->evaluation);
 	c->decision = strdup(eval_decision_name(result->decision));
 	c->reason = strdup(result->reason ? result->reason : "");
 	c->datasets = calloc(result->ndatasets, sizeof(*c->datasets));
@@ -342,8 +346,8 @@ check_commit(struct ledger *l, struct ledger_job *job)
 		}
 		json_decref(entry);
 	}
-	r = budget_reserve(l, c->d, &c->job, c->ps, c->evaluation, c->at,
-	    &budgets, &c->decision, &c->reason);
+	r = budget_reserve(l, c->d, &c->job, &c->costs, c->ps, c->evaluation,
+	    c->at, &budgets, &c->decision, &c->reason);
 	if (r < 0)
 		return r;
 	body = decision_body(c, l, budgets);

@@ -242,11 +242,32 @@ void route_check_post(struct daemon *d, struct evhttp_request *req,
 /* budget.c: differential-privacy budgets. */
 struct job;
 struct policy_set;
-/* In the check's transaction: works out the job's privacy cost for every
- * dp_budget rule that applies, reserves it when every budget can pay, and
- * otherwise turns the decision into deny. *ret_budgets describes each
- * budget before and after; *decision and *reason may be replaced. */
+struct dp_curve;
+/* A job's privacy cost depends only on the job and on the accountant and
+ * delta of a budget rule, not on any budget's state: it is worked out on
+ * the worker, before the ledger transaction, once per (accountant, delta)
+ * that the evaluation's budget rules name. */
+#define BUDGET_COSTS_MAX 8
+struct budget_costs {
+	size_t n;
+	struct budget_cost {
+		int accountant;          /* enum dp_accountant */
+		double delta;
+		struct dp_curve *cost;   /* NULL when r < 0 */
+		int r;
+		char err[256];
+	} v[BUDGET_COSTS_MAX];
+};
+void budget_costs_prepare(struct budget_costs *bc, const struct job *job,
+    const struct policy_set *ps, const json_t *evaluation);
+void budget_costs_done(struct budget_costs *bc);
+/* In the check's transaction: takes the job's privacy cost for every
+ * dp_budget rule that applies (from costs when it has it, else worked out
+ * here), reserves it when every budget can pay, and otherwise turns the
+ * decision into deny. *ret_budgets describes each budget before and after;
+ * *decision and *reason may be replaced. */
 int budget_reserve(struct ledger *l, struct daemon *d, const struct job *job,
+    const struct budget_costs *costs,
     const struct policy_set *ps, const json_t *evaluation, usec_t at,
     json_t **ret_budgets, char **decision, char **reason);
 /* The ledger index hook that keeps budget state. */
