@@ -54,8 +54,8 @@ trap 'exit 130' INT TERM
 results=$work/results
 
 # Inputs. The ledger: `ledger_bench make` records 2 events per subject
-# user-00000000 ... (model-training granted; analytics granted, then
-# revoked for one subject in five), with the subject key beside the
+# user-00000000 ... (model-training granted; analytics granted by four
+# subjects in five, revoked by the fifth), with the subject key beside the
 # database, as consentd keeps it.
 ledger=$cache/ledger-$SUBJECTS
 if [ ! -f "$ledger/ledger.vkey" ]; then
