@@ -410,6 +410,9 @@ ledger_service_snapshot(struct ledger_service *s, usec_t at,
 			    errlen);
 			if (r < 0)
 				return r;
+			/* Up to SNAPSHOT_CONNS_MAX of these stay open: bound
+			 * what each keeps of the scans it made. */
+			(void)store_cache_limit(conn, 8192);
 		}
 		r = ledger_snapshot_open_store(conn, s->secret, 0, at, ret);
 		if (r >= 0) {

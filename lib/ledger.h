@@ -149,8 +149,11 @@ int ledger_subjects_verify(struct ledger *l, uint64_t *ret_bad);
 /*
  * Consent snapshots: "did this subject consent to this purpose?" as of a
  * fixed ledger size and time, for checks over whole datasets. The set of
- * subjects with active consent is loaded once per purpose; each lookup is
- * then one keyed hash and one subject-map read. One thread at a time.
+ * subjects with active consent is loaded once per purpose, from one scan
+ * of the consent index in entry order and one of the subject map, into an
+ * in-memory table keyed by lookup key; each lookup is then one keyed hash
+ * and one probe of that table, with no database read. One thread at a
+ * time.
  */
 struct ledger_snapshot;
 /* Opens its own read-only connection. size 0: the current size. */

@@ -36,6 +36,8 @@ void store_rollback(struct store *s);
 /* Read snapshots: every read between these sees one consistent state. */
 int store_read_begin(struct store *s);
 void store_read_end(struct store *s);
+/* Bounds the connection's page cache (64 MiB by default). */
+int store_cache_limit(struct store *s, unsigned kib);
 
 /* Key/value metadata (schema version, origin, verifier key). */
 int store_meta_get(struct store *s, const char *key, char **ret);

@@ -484,6 +484,15 @@ store_read_end(struct store *s)
 }
 
 int
+store_cache_limit(struct store *s, unsigned kib)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%u", kib);
+	return store_exec(s, sql);
+}
+
+int
 store_meta_get(struct store *s, const char *key, char **ret)
 {
 	sqlite3_stmt *st = stmt(s, ST_META_GET);
