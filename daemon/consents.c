@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -17,14 +18,27 @@
 
 #define CONSENTS_PER_REQUEST_MAX 10000
 
-/* The events of one request, prepared on the event loop (entry bytes,
- * lookup keys, index rows) so that the ledger writer only serializes:
- * subject tokens, the token in each entry, and the appends. */
+/* The events of one request. They are validated on the event loop before
+ * anything is queued (all or nothing), then prepared there (entry bytes,
+ * lookup keys, index rows: ledger_consent_prepare()) so that the ledger
+ * writer only serializes: subject tokens, the token in each entry, and
+ * the appends. A large request is queued as soon as it is validated and
+ * prepared while the writer appends what is ready: the two threads work
+ * on it at once. */
+#define CONSENTS_STREAM_MIN 256   /* events: below this, prepare first */
+#define CONSENTS_STREAM_STEP 64   /* events prepared between wake-ups */
+
 struct consents_job {
+	struct consent_event *parsed; /* validated events */
 	struct ledger_consent *events;
 	size_t n;
-	uint64_t first_index;        /* set by the writer */
+	uint64_t first_index;         /* set by the writer */
 	uint8_t (*leaves)[MERKLE_HASH_LEN];
+	bool streaming;
+	pthread_mutex_t lock;         /* when streaming */
+	pthread_cond_t cond;
+	size_t prepared;              /* events[0..prepared) are ready */
+	int prep_error;               /* preparation stopped */
 };
 
 static void
@@ -32,11 +46,45 @@ consents_job_free(struct consents_job *cj)
 {
 	if (!cj)
 		return;
-	for (size_t i = 0; i < cj->n; i++)
+	for (size_t i = 0; i < cj->n; i++) {
+		consent_event_done(&cj->parsed[i]);
 		ledger_consent_done(&cj->events[i]);
+	}
+	if (cj->streaming) {
+		pthread_mutex_destroy(&cj->lock);
+		pthread_cond_destroy(&cj->cond);
+	}
+	free(cj->parsed);
 	free(cj->events);
 	free(cj->leaves);
 	free(cj);
+}
+
+/* Waits until event i is prepared; on the writer. */
+static int
+consents_wait(struct consents_job *cj, size_t i)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&cj->lock);
+	while (cj->prepared <= i && !cj->prep_error)
+		pthread_cond_wait(&cj->cond, &cj->lock);
+	if (cj->prepared <= i)
+		r = cj->prep_error;
+	pthread_mutex_unlock(&cj->lock);
+	return r;
+}
+
+/* Publishes events[0..n) as prepared, or the error that stopped it. */
+static void
+consents_publish(struct consents_job *cj, size_t n, int error)
+{
+	pthread_mutex_lock(&cj->lock);
+	cj->prepared = n;
+	if (error)
+		cj->prep_error = error;
+	pthread_cond_signal(&cj->cond);
+	pthread_mutex_unlock(&cj->lock);
 }
 
 static int
@@ -48,6 +96,11 @@ consents_run(struct ledger *l, struct ledger_job *job)
 	for (size_t i = 0; i < cj->n; i++) {
 		uint64_t index;
 
+		if (cj->streaming && (r = consents_wait(cj, i)) < 0) {
+			snprintf(job->message, sizeof(job->message),
+			    "Not recorded: preparing the events failed");
+			break;
+		}
 		r = ledger_consent_append(l, &cj->events[i], &index,
 		    cj->leaves[i]);
 		if (r < 0)
@@ -58,7 +111,7 @@ consents_run(struct ledger *l, struct ledger_job *job)
 	/* What was written for this job (entries, subject rows) cannot be
 	 * taken back alone: any failure fails the whole batch. */
 	if (r == -EINVAL || r == -EMSGSIZE || r == -ENOENT || r == -EEXIST ||
-	    r == -ERANGE || r == -EDQUOT || r == -EPERM)
+	    r == -ERANGE || r == -EDQUOT || r == -EPERM || r == -ENOMEM)
 		r = -EIO;
 	return r;
 }
@@ -111,33 +164,40 @@ consents_done(struct ledger_job *job)
 	consents_job_free(job->userdata);
 }
 
-/* Validates one event and prepares its entry; -EINVAL with err set. */
+/* Prepares one validated event; -EINVAL with err set if it cannot be
+ * recorded. */
 static int
-consents_prepare(struct ledger *reader, const json_t *in, usec_t now,
-    struct ledger_consent *ret, char *err, size_t errlen)
+consents_prepare(struct ledger *reader, const struct consent_event *ev,
+    usec_t now, struct ledger_consent *ret, char *err, size_t errlen)
 {
 	static const uint8_t blank[STORE_TOKEN_LEN];
-	struct consent_event ev = { 0 };
-	json_t *body;
+	json_t *body = consent_entry_body(ev, blank, now);
 	int r;
 
-	r = consent_event_parse(in, now, &ev, err, errlen);
-	if (r < 0)
-		return r;
-	body = consent_entry_body(&ev, blank, now);
-	r = body ? ledger_consent_prepare(reader, ev.subject, body, ret) :
+	r = body ? ledger_consent_prepare(reader, ev->subject, body, ret) :
 		   -ENOMEM;
-	if (r == -EMSGSIZE)
-		snprintf(err, errlen,
-		    "the event's ledger entry would exceed %d bytes",
-		    LEDGER_ENTRY_MAX);
-	else if (r == -EINVAL || r == -EBADMSG) {
-		snprintf(err, errlen, "the event cannot be recorded");
+	json_decref(body);
+	if (r == -EMSGSIZE || r == -EINVAL || r == -EBADMSG) {
+		snprintf(err, errlen, r == -EMSGSIZE ?
+		    "the event's ledger entry would exceed the maximum size" :
+		    "the event cannot be recorded");
 		r = -EINVAL;
 	}
-	json_decref(body);
-	consent_event_done(&ev);
 	return r;
+}
+
+static void
+consents_reply_prepare_error(struct evhttp_request *req, const json_t *in,
+    size_t i, int r, const char *err)
+{
+	if (r != -EINVAL)
+		server_reply_error(req, err_from_errno(r),
+		    "Cannot prepare the events: %s", strerror(-r));
+	else if (json_is_array(in))
+		server_reply_error(req, ERR_INVALID_ARGUMENT,
+		    "Event %zu: %s (nothing was recorded)", i, err);
+	else
+		server_reply_error(req, ERR_INVALID_ARGUMENT, "%s", err);
 }
 
 void
@@ -149,7 +209,8 @@ route_consents_post(struct daemon *d, struct evhttp_request *req,
 	struct consents_job *cj;
 	struct ledger_job *job;
 	usec_t now = now_realtime();
-	size_t n;
+	char err[256] = "";
+	size_t n, i;
 	int r;
 
 	if (server_read_json(req, (size_t)d->config->max_request_bytes, &in) < 0)
@@ -162,53 +223,74 @@ route_consents_post(struct daemon *d, struct evhttp_request *req,
 		return;
 	}
 	cj = calloc(1, sizeof(*cj));
-	if (!cj || !(cj->events = calloc(n, sizeof(*cj->events))) ||
+	job = calloc(1, sizeof(*job));
+	if (!cj || !job || !(cj->parsed = calloc(n, sizeof(*cj->parsed))) ||
+	    !(cj->events = calloc(n, sizeof(*cj->events))) ||
 	    !(cj->leaves = calloc(n, sizeof(*cj->leaves)))) {
 		consents_job_free(cj);
+		free(job);
 		server_reply_error(req, ERR_INTERNAL, "Out of memory");
 		return;
 	}
 	/* All or nothing: every event is checked before any is queued. */
-	for (size_t i = 0; i < n; i++) {
-		char err[256] = "";
+	for (i = 0; i < n; i++) {
 		json_t *ev = json_is_array(in) ? json_array_get(in, i) : in;
-		r = consents_prepare(reader, ev, now, &cj->events[i], err,
+
+		r = consent_event_parse(ev, now, &cj->parsed[i], err,
 		    sizeof(err));
-		if (r == -EINVAL || r == -EMSGSIZE) {
-			consents_job_free(cj);
-			if (json_is_array(in))
-				server_reply_error(req, ERR_INVALID_ARGUMENT,
-				    "Event %zu: %s (nothing was recorded)", i, err);
-			else
-				server_reply_error(req, ERR_INVALID_ARGUMENT,
-				    "%s", err);
-			return;
-		}
 		if (r < 0) {
 			consents_job_free(cj);
-			server_reply_error(req, err_from_errno(r),
-			    "Cannot prepare the events: %s", strerror(-r));
+			free(job);
+			consents_reply_prepare_error(req, in, i, r, err);
 			return;
 		}
 		cj->n++;
-	}
-	job = calloc(1, sizeof(*job));
-	if (!job) {
-		consents_job_free(cj);
-		server_reply_error(req, ERR_INTERNAL, "Out of memory");
-		return;
 	}
 	job->run = consents_run;
 	job->done = consents_done;
 	job->userdata = cj;
 	job->req = req;
-	r = ledger_service_submit(d->ledger, job);
-	if (r < 0) {
-		ledger_job_free(job);
-		consents_job_free(cj);
-		server_reply_error(req, ERR_UNAVAILABLE,
-		    "The ledger queue is full; retry");
+	cj->streaming = n >= CONSENTS_STREAM_MIN;
+	if (cj->streaming) {
+		pthread_mutex_init(&cj->lock, NULL);
+		pthread_cond_init(&cj->cond, NULL);
+		r = ledger_service_submit(d->ledger, job);
+		if (r < 0)
+			goto busy;
+		/* The job is queued: from here on it is answered by
+		 * consents_done(), which runs on this loop after this
+		 * function returns. A failure now fails the batch. */
+		for (i = 0; i < n; i++) {
+			r = consents_prepare(reader, &cj->parsed[i], now,
+			    &cj->events[i], err, sizeof(err));
+			if (r < 0) {
+				log_error("Preparing consent event %zu failed: %s",
+				    i, *err ? err : strerror(-r));
+				consents_publish(cj, i, -EIO);
+				return;
+			}
+			if ((i + 1) % CONSENTS_STREAM_STEP == 0 || i + 1 == n)
+				consents_publish(cj, i + 1, 0);
+		}
+		return;
 	}
+	for (i = 0; i < n; i++) {
+		r = consents_prepare(reader, &cj->parsed[i], now, &cj->events[i],
+		    err, sizeof(err));
+		if (r < 0) {
+			ledger_job_free(job);
+			consents_job_free(cj);
+			consents_reply_prepare_error(req, in, i, r, err);
+			return;
+		}
+	}
+	r = ledger_service_submit(d->ledger, job);
+	if (r >= 0)
+		return;
+busy:
+	ledger_job_free(job);
+	consents_job_free(cj);
+	server_reply_error(req, ERR_UNAVAILABLE, "The ledger queue is full; retry");
 }
 
 struct state_walk {

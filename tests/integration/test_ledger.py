@@ -223,6 +223,46 @@ def test_import_in_order_across_requests():
         d.cleanup()
 
 
+def test_bulk_and_single_appends_together():
+    # Large requests are appended while they are still being prepared;
+    # single events from other clients share those batches. Everything is
+    # recorded once, and the ledger verifies.
+    d = Daemon().start()
+    try:
+        csv = os.path.join(d.tmp, "bulk.csv")
+        with open(csv, "w") as f:
+            f.write("subject,purpose\n")
+            for i in range(30000):
+                f.write("bulk-%d,train_ai_system\n" % i)
+        imp = subprocess.Popen([CONSENTCTL, "--socket", d.socket, "consent",
+                                "import", csv], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        singles = 0
+        while imp.poll() is None or singles < 20:
+            status, _ = d.request("POST", "/v1/consents", body={
+                "subject": "single-%d" % singles,
+                "purpose": "analytics"})
+            assert_eq(status, 200)
+            singles += 1
+        out, err = imp.communicate()
+        assert_eq(imp.returncode, 0, err)
+        assert "30000 accepted, 0 rejected" in out, out
+        status, body = d.request("GET", "/v1/entries?start=0&end=1")
+        assert_eq(body["size"], 30000 + singles)
+        status, st = d.request("GET", "/v1/consents/bulk-29999")
+        assert_eq(st["purposes"][0]["status"], "active")
+        status, st = d.request("GET", "/v1/consents/single-%d" % (singles - 1))
+        assert_eq(st["purposes"][0]["status"], "active")
+        vkey = os.path.join(d.tmp, "vkey")
+        with open(vkey, "w") as f:
+            f.write(d.ctl("ledger", "key", check=0).stdout)
+        assert_eq(d.stop(), 0)
+        p = verify_db(d, vkey)
+        assert_eq(p.returncode, 0, p.stdout + p.stderr)
+    finally:
+        d.cleanup()
+
+
 def test_erasure_unlinks_and_still_verifies():
     d, vkey = populated()
     try:
@@ -727,6 +767,7 @@ run_tests([
     test_api_validation_is_all_or_nothing,
     test_import_reports_bad_rows,
     test_import_in_order_across_requests,
+    test_bulk_and_single_appends_together,
     test_erasure_unlinks_and_still_verifies,
     test_proofs_receipts_and_go_compatible_checkpoint,
     test_export_and_offline_verify,
