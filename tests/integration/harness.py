@@ -144,7 +144,8 @@ class Daemon:
             # about the daemon fails the test that ran it.
             logs = self.logs()
             for marker in ("ERROR: AddressSanitizer", "runtime error:",
-                           "ERROR: LeakSanitizer"):
+                           "ERROR: LeakSanitizer",
+                           "WARNING: ThreadSanitizer"):
                 if marker in logs:
                     raise AssertionError("consentd: %s\n%s" % (
                         marker, logs[logs.index(marker) - 200:][:4000]))
