@@ -694,7 +694,7 @@ log_entry(void *userdata, const struct audit_entry *e)
 						      json_null());
 		if (e->inherited)
 			json_object_set_new(o, "time_inherited", json_true());
-		line = json_dumps(o, JSON_COMPACT);
+		line = json_dumps_checked(o, JSON_COMPACT);
 		json_decref(o);
 		if (!line)
 			return -ENOMEM;

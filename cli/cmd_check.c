@@ -493,7 +493,10 @@ budget_verify(struct cli_ctx *ctx, int argc, char **argv)
 			eps = budget_curve_epsilon(spent, delta);
 		if (store_budget_get(s, name, &stored) >= 0) {
 			json_error_t e;
-			json_t *st = json_loads(stored, 0, &e);
+			json_t *st = NULL;
+
+			(void)json_load_checked(stored, strlen(stored), 0,
+			    &st, &e);
 			same = st && streq(json_string_value(json_object_get(st,
 				"spent")), json_string_value(json_object_get(state,
 				"spent"))) &&

@@ -9,6 +9,7 @@
 
 #include "consent.h"
 #include "consentctl.h"
+#include "json.h"
 #include "reader.h"
 #include "timeutil.h"
 
@@ -407,7 +408,7 @@ import_reject(struct import_state *st, uint64_t line, const char *why)
 	if (st->ctx->json) {
 		json_t *o = json_pack("{s:s, s:I, s:s}", "status", "rejected",
 		    "line", (json_int_t)line, "error", why);
-		char *s = json_dumps(o, JSON_COMPACT);
+		char *s = json_dumps_checked(o, JSON_COMPACT);
 		if (s)
 			printf("%s\n", s);
 		free(s);
@@ -530,7 +531,7 @@ consent_import(struct cli_ctx *ctx, int argc, char **argv)
 		json_t *o = json_pack("{s:s, s:I, s:I}", "status", "summary",
 		    "accepted", (json_int_t)atomic_load(&st.accepted), "rejected",
 		    (json_int_t)st.rejected);
-		char *s = json_dumps(o, JSON_COMPACT);
+		char *s = json_dumps_checked(o, JSON_COMPACT);
 		if (s)
 			printf("%s\n", s);
 		free(s);

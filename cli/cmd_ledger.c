@@ -10,6 +10,7 @@
 #include "codec.h"
 #include "consentctl.h"
 #include "crypto.h"
+#include "json.h"
 #include "ledger.h"
 #include "merkle.h"
 #include "note.h"
@@ -486,7 +487,8 @@ cmd_ledger_verify_receipt(struct cli_ctx *ctx, int argc, char **argv)
 	proof_text = text;
 	if (text[0] == '{') {
 		json_error_t e;
-		doc = json_loadb(text, len, 0, &e);
+		if (json_load_checked(text, len, 0, &doc, &e) == -ENOMEM)
+			return EXIT_UNAVAILABLE;
 		json_t *cd = json_object_get(doc, "consentd");
 		proof_text = json_string_value(json_object_get(cd, "tlog_proof"));
 		entry64 = json_string_value(json_object_get(cd, "leaf"));
@@ -547,7 +549,7 @@ export_via_daemon(struct cli_ctx *ctx, FILE *out)
 			return r;
 		}
 		json_array_foreach(json_object_get(resp, "entries"), i, e) {
-			char *line = json_dumps(e, JSON_COMPACT);
+			char *line = json_dumps_checked(e, JSON_COMPACT);
 			if (line)
 				fprintf(out, "%s\n", line);
 			free(line);
@@ -561,7 +563,7 @@ export_via_daemon(struct cli_ctx *ctx, FILE *out)
 		json_t *o = json_pack("{s:O, s:O}", "size",
 		    json_object_get(cp, "size"), "checkpoint",
 		    json_object_get(cp, "note"));
-		char *line = json_dumps(o, JSON_COMPACT);
+		char *line = json_dumps_checked(o, JSON_COMPACT);
 		if (line)
 			fprintf(out, "%s\n", line);
 		free(line);

@@ -74,7 +74,7 @@ cli_request(struct cli_ctx *ctx, const char *method, const char *path,
 		    (long)CURL_SSLVERSION_TLSv1_2);
 	}
 	if (body) {
-		payload = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+		payload = json_dumps_checked(body, JSON_COMPACT | JSON_ENCODE_ANY);
 		if (!payload) {
 			r = -ENOMEM;
 			goto out;

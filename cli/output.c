@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "consentctl.h"
+#include "json.h"
 
 void
 cli_print_json(const json_t *v)
 {
-	char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	char *s = json_dumps_checked(v, JSON_INDENT(2) | JSON_ENCODE_ANY);
 
 	if (s) {
 		fputs(s, stdout);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "consentd.h"
+#include "json.h"
 #include "log.h"
 
 struct alert {
@@ -322,7 +323,7 @@ alerts_emit(struct daemon *d, const char *event, const char *summary,
 		a->dropped++;
 		return;
 	}
-	al->body = json_dumps(payload, JSON_COMPACT);
+	al->body = json_dumps_checked(payload, JSON_COMPACT);
 	al->event = strdup(event);
 	json_decref(payload);
 	al->owner = a;

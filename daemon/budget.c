@@ -89,7 +89,7 @@ state_save(struct ledger *l, const char *name, const json_t *state,
 	if (!copy)
 		return -ENOMEM;
 	json_object_del(copy, "reservations");
-	text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	text = json_dumps_checked(copy, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(copy);
 	if (!text)
 		return -ENOMEM;

@@ -282,7 +282,7 @@ decision_body(struct check *c, struct ledger *l, json_t *budgets)
 	    json_pack("{s:I, s:s}", "subjects", (json_int_t)c->ntokens,
 		"sha256", digest_hex));
 	{
-		char *text = json_dumps(body, JSON_COMPACT);
+		char *text = json_dumps_checked(body, JSON_COMPACT);
 		size_t len = text ? strlen(text) : 0;
 		free(text);
 		if (len > CHECK_ENTRY_EVIDENCE_MAX) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "consentd.h"
+#include "json.h"
 #include "ledger.h"
 
 static const double latency_buckets_ms[] = { 1, 2, 5, 10, 25, 50, 100, 250,
@@ -58,7 +59,9 @@ budget_metric(void *userdata, const char *name, const char *state)
 {
 	struct evbuffer *out = userdata;
 	json_error_t e;
-	json_t *s = json_loads(state, 0, &e);
+	json_t *s = NULL;
+
+	(void)json_load_checked(state, strlen(state), 0, &s, &e);
 	double eps = json_number_value(json_object_get(s, "epsilon"));
 	double spent = json_number_value(json_object_get(s, "spent_epsilon"));
 

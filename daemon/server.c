@@ -83,7 +83,7 @@ server_reply_json(struct evhttp_request *req, int status, json_t *body)
 {
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	char *text = body ? json_dumps_checked(body, JSON_COMPACT) : NULL;
 
 	if (!text) {
 		status = 500;
@@ -176,7 +176,7 @@ evhttp_send_error(struct evhttp_request *req, int status, const char *reason)
 		req->minor = 1;
 	}
 	body = json_error_body(code, msg);
-	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	text = body ? json_dumps_checked(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	evhttp_clear_headers(h);
 	evhttp_add_header(h, "Content-Type", "application/json");

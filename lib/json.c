@@ -51,6 +51,27 @@ json_load_checked(const char *data, size_t len, size_t flags, json_t **ret,
 	return 0;
 }
 
+/* jansson's dump ignores a failed write of an object's key (dump.c,
+ * do_dump() in 2.14: the result of dump_string() for the key is not
+ * checked) and goes on, so that an allocation failure while its buffer
+ * grows drops the key from the text and json_dumps() still succeeds: a
+ * ledger entry would be signed with a key missing. The same allocation
+ * hook refuses such a result. */
+char *
+json_dumps_checked(const json_t *v, size_t flags)
+{
+	char *s;
+
+	pthread_once(&json_alloc_once, json_alloc_install);
+	json_alloc_failed = false;
+	s = json_dumps(v, flags);
+	if (json_alloc_failed) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
 static bool
 json_depth_ok(const char *data, size_t len)
 {
@@ -104,7 +125,7 @@ json_parse(const char *data, size_t len, char *errbuf, size_t errlen)
 char *
 json_to_string(const json_t *v)
 {
-	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	return json_dumps_checked(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
 json_t *

@@ -22,6 +22,10 @@ int json_load_checked(const char *data, size_t len, size_t flags,
 
 /* Serializes compactly; malloc'd, or NULL. */
 char *json_to_string(const json_t *v);
+/* json_dumps() that fails (NULL) when an allocation failed during the
+ * dump, instead of returning text with a key left out. Everything that
+ * writes JSON uses this (make lint bans json_dumps() elsewhere). */
+char *json_dumps_checked(const json_t *v, size_t flags);
 
 /* {"error":{"code":"<name>","message":"<message>"}} */
 json_t *json_error_body(enum err_code code, const char *message);

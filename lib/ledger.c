@@ -84,7 +84,7 @@ ledger_entry_encode(const char *kind, const json_t *body, uint8_t **ret_data,
 
 	if (!kind_valid(kind) || !json_is_object(body))
 		return -EINVAL;
-	json = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+	json = json_dumps_checked(body, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!json)
 		return -ENOMEM;
 	r = buf_printf(&b, "%s %s\n", LEDGER_ENTRY_MAGIC, kind);
@@ -1041,25 +1041,14 @@ ledger_subject_token(struct ledger *l, const char *subject, bool create,
 }
 
 int
-ledger_consent_prepare(struct ledger *l, const char *subject,
-    const json_t *body, struct ledger_consent *ret)
+ledger_consent_encode(const json_t *body, struct ledger_consent *ret)
 {
 	static const char key[] = "\"subject\":\"";
 	const uint8_t *at;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (!l->have_secret)
-		return -ENOKEY;
-	if (!*subject || strlen(subject) > LEDGER_SUBJECT_MAX)
-		return -EINVAL;
 	r = consent_from_body(body, 0, &ret->row);
-	if (r < 0)
-		return r;
-	r = subject_lookup(l, subject, ret->lookup);
-	if (r >= 0)
-		r = subject_new_token(l, ret->lookup, ret->new_token,
-		    ret->new_mac);
 	if (r >= 0)
 		r = ledger_entry_encode("consent", body, &ret->data, &ret->len);
 	if (r < 0)
@@ -1077,6 +1066,28 @@ ledger_consent_prepare(struct ledger *l, const char *subject,
 	return 0;
 fail:
 	ledger_consent_done(ret);
+	return r;
+}
+
+int
+ledger_consent_prepare(struct ledger *l, const char *subject,
+    const json_t *body, struct ledger_consent *ret)
+{
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!l->have_secret)
+		return -ENOKEY;
+	if (!*subject || strlen(subject) > LEDGER_SUBJECT_MAX)
+		return -EINVAL;
+	r = ledger_consent_encode(body, ret);
+	if (r >= 0)
+		r = subject_lookup(l, subject, ret->lookup);
+	if (r >= 0)
+		r = subject_new_token(l, ret->lookup, ret->new_token,
+		    ret->new_mac);
+	if (r < 0)
+		ledger_consent_done(ret);
 	return r;
 }
 

@@ -134,6 +134,9 @@ struct ledger_consent {
  * -ENOKEY without the secret. */
 int ledger_consent_prepare(struct ledger *l, const char *subject,
     const json_t *body, struct ledger_consent *ret);
+/* Its part that needs no secret: the entry bytes, the token's offset and
+ * the index row (ret's lookup, new_token and new_mac are left zero). */
+int ledger_consent_encode(const json_t *body, struct ledger_consent *ret);
 int ledger_consent_append(struct ledger *l, struct ledger_consent *c,
     uint64_t *ret_index, uint8_t ret_leaf[MERKLE_HASH_LEN]);
 void ledger_consent_done(struct ledger_consent *c);

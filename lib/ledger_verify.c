@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "codec.h"
 #include "crypto.h"
+#include "json.h"
 #include "ledger.h"
 
 #define EXPORT_LINE_MAX ((size_t)1 << 20)
@@ -797,7 +798,11 @@ ledger_verify_export(const char *path, const struct note_verifier *key,
 			lineno++;
 			if (len == 0)
 				continue;
-			o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &e);
+			o = NULL;
+			r = json_load_checked(line, len,
+			    JSON_REJECT_DUPLICATES, &o, &e);
+			if (r == -ENOMEM)
+				break;
 			if (!o || !json_is_object(o)) {
 				json_decref(o);
 				r = vfail(&v, false, 0,
@@ -902,7 +907,7 @@ export_entry(void *userdata, uint64_t index, const uint8_t *data, size_t len)
 	free(leaf);
 	if (!o)
 		return -ENOMEM;
-	line = json_dumps(o, JSON_COMPACT);
+	line = json_dumps_checked(o, JSON_COMPACT);
 	json_decref(o);
 	if (!line)
 		return -ENOMEM;
@@ -924,7 +929,7 @@ export_checkpoint(void *userdata, const struct store_checkpoint *c)
 
 	if (!o)
 		return -ENOMEM;
-	line = json_dumps(o, JSON_COMPACT);
+	line = json_dumps_checked(o, JSON_COMPACT);
 	json_decref(o);
 	if (!line)
 		return -ENOMEM;

@@ -39,6 +39,13 @@ lint_banned() {
 		hint["srand"] = "use random_bytes()"
 		hint["system"] = "use posix_spawn() or fork() and execve()"
 		hint["alloca"] = "use a bounded array or malloc()"
+		# jansson 2.14 drops characters (parse) and keys (dump) when an
+		# allocation fails, and still succeeds; lib/json.c checks.
+		hint["json_dumps"] = "use json_dumps_checked()"
+		hint["json_loads"] = "use json_load_checked()"
+		hint["json_loadb"] = "use json_load_checked()"
+		hint["json_loadf"] = "use json_load_checked()"
+		hint["json_dump_callback"] = "use json_dumps_checked()"
 		names = ""
 		for (n in hint)
 			names = names (names == "" ? "" : "|") n
@@ -91,9 +98,11 @@ lint_banned() {
 			m = substr(rest, RSTART, RLENGTH)
 			sub(/^[^A-Za-z_]/, "", m)
 			sub(/[ \t]*\($/, "", m)
+			rest = substr(rest, RSTART + RLENGTH)
+			if (m ~ /^json_/ && FILENAME ~ /(^|\/)lib\/json\.c$/)
+				continue
 			printf "%s:%d: %s() is banned: %s\n", \
 			    FILENAME, FNR, m, hint[m]
-			rest = substr(rest, RSTART + RLENGTH)
 		}
 	}' "$@"
 }
