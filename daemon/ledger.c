@@ -128,7 +128,16 @@ service_run_batch(struct ledger_service *s, struct ledger_job *batch)
 
 	r = ledger_begin(s->writer);
 	for (job = batch; r >= 0 && job; job = job->next) {
+		unsigned long failures = json_alloc_failure_count();
+
 		job->result = job->run(s->writer, job);
+		/* An entry body built while one of jansson's allocations
+		 * failed may lack a member: never append it. */
+		if (job->result >= 0 && json_alloc_failure_count() != failures) {
+			job->result = -ENOMEM;
+			snprintf(job->message, sizeof(job->message),
+			    "Out of memory while recording");
+		}
 		if (job->result < 0 && !job->message[0])
 			snprintf(job->message, sizeof(job->message), "%s",
 			    ledger_errmsg(s->writer));

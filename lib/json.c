@@ -14,6 +14,7 @@
  * 1000. Its allocations therefore go through json_alloc(), which notes a
  * failure for json_load_checked() to refuse the result. */
 static __thread bool json_alloc_failed;
+static __thread unsigned long json_alloc_failures;
 static pthread_once_t json_alloc_once = PTHREAD_ONCE_INIT;
 
 static void *
@@ -21,8 +22,10 @@ json_alloc(size_t size)
 {
 	void *p = malloc(size);
 
-	if (!p)
+	if (!p) {
 		json_alloc_failed = true;
+		json_alloc_failures++;
+	}
 	return p;
 }
 
@@ -30,6 +33,13 @@ static void
 json_alloc_install(void)
 {
 	json_set_alloc_funcs(json_alloc, free);
+}
+
+unsigned long
+json_alloc_failure_count(void)
+{
+	pthread_once(&json_alloc_once, json_alloc_install);
+	return json_alloc_failures;
 }
 
 int

@@ -26,6 +26,11 @@ char *json_to_string(const json_t *v);
  * dump, instead of returning text with a key left out. Everything that
  * writes JSON uses this (make lint bans json_dumps() elsewhere). */
 char *json_dumps_checked(const json_t *v, size_t flags);
+/* How many of jansson's allocations have failed on this thread so far.
+ * Building a document with calls whose failure goes unchecked
+ * (json_object_set_new(), json_array_append_new()) is safe when the count
+ * is compared before and after, and the document refused if it moved. */
+unsigned long json_alloc_failure_count(void);
 
 /* {"error":{"code":"<name>","message":"<message>"}} */
 json_t *json_error_body(enum err_code code, const char *message);

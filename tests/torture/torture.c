@@ -960,6 +960,46 @@ run_manifest(const struct torture_case *c, struct summary *out)
 	return r;
 }
 
+/* A document built the way the daemon builds ledger entries (members
+ * added without checking each call), accepted only if none of jansson's
+ * allocations failed meanwhile: never a document with a member missing. */
+static int
+run_json_watch(const struct torture_case *c, struct summary *out)
+{
+	unsigned long failures = json_alloc_failure_count();
+	json_t *body = json_pack("{s:s, s:s}", "job", "resnet-ft-0142",
+	    "decision", "allow");
+	json_t *rules = json_array();
+	char *text = NULL;
+	int r = 0;
+
+	for (int i = 0; body && rules && i < 12; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "rule-%02d", i);
+		json_array_append_new(rules, json_pack("{s:s, s:s, s:i}",
+		    "rule", name, "outcome", i % 3 ? "pass" : "fail", "n",
+		    i));
+		json_object_set_new(body, name, json_integer(i));
+	}
+	if (body && rules)
+		json_object_set_new(body, "rules", json_incref(rules));
+	if (!body || !rules || json_alloc_failure_count() != failures)
+		r = -ENOMEM;
+	if (r >= 0) {
+		text = json_dumps_checked(body, JSON_COMPACT | JSON_SORT_KEYS);
+		if (!text)
+			r = -ENOMEM;
+	}
+	torture_disarm();
+	if (r >= 0)
+		say(out, "%s\n", text);
+	free(text);
+	json_decref(rules);
+	json_decref(body);
+	return r;
+}
+
 static int
 run_job(const struct torture_case *c, struct summary *out)
 {
@@ -1632,6 +1672,9 @@ build_cases(struct torture_case *cases, char *manifest_text[2],
 		    manifests[i]);
 		add_case(cases, &n, c);
 	}
+	add_case(cases, &n, (struct torture_case){
+	    .name = "json_pack + set_new + json_alloc_failure_count",
+	    .run = run_json_watch });
 	add_case(cases, &n, (struct torture_case){
 	    .name = "json_parse + job_parse", .run = run_job,
 	    .data = job_json, .len = sizeof(job_json) - 1 });
