@@ -107,6 +107,7 @@ check_work(void *arg)
 	struct manifest **manifests = NULL;
 	struct ledger_snapshot *snap = NULL;
 	struct store *conn = NULL;
+	bool shared = false;
 	struct consent_source src = { 0 };
 	struct eval_result *result = NULL;
 	struct eval_options opt = { 0 };
@@ -132,6 +133,8 @@ check_work(void *arg)
 		log_error("Failed to open a consent snapshot: %s", err);
 	} else {
 		ledger_snapshot_collect(snap, true);
+		shared = ledger_service_share_sets(c->d->ledger, snap,
+		    c->job.purpose);
 		ledger_consent_source_from_snapshot(snap, &src);
 		/* The snapshot goes back with its connection, below. */
 		src.close = NULL;
@@ -148,6 +151,8 @@ check_work(void *arg)
 		    strerror(-r));
 		goto out;
 	}
+	if (snap && !shared)
+		ledger_service_keep_set(c->d->ledger, snap, c->job.purpose);
 	c->evaluation = eval_result_to_json(result);
 	if (c->evaluation)
 		budget_costs_prepare(&c->costs, &c->job, c->ps, c->evaluation);

@@ -170,6 +170,13 @@ int ledger_service_snapshot(struct ledger_service *s, usec_t at,
     size_t errlen);
 void ledger_service_snapshot_done(struct ledger_service *s,
     struct ledger_snapshot *snap, struct store *conn);
+/* Gives the snapshot the consent set kept for purpose, if it is still its
+ * answer (see ledger_snapshot_import()); true when it took it. */
+bool ledger_service_share_sets(struct ledger_service *s,
+    struct ledger_snapshot *snap, const char *purpose);
+/* Keeps the set the snapshot loaded for purpose for later checks. */
+void ledger_service_keep_set(struct ledger_service *s,
+    struct ledger_snapshot *snap, const char *purpose);
 /* Applies reloadable settings (checkpoint interval, batch size). */
 void ledger_service_configure(struct ledger_service *s,
     const struct config *c);

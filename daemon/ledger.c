@@ -17,6 +17,7 @@
 #define ENTRIES_PAGE_MAX 1000
 
 #define SNAPSHOT_CONNS_MAX 8
+#define CONSENT_SETS_MAX 8
 
 struct ledger_service {
 	struct daemon *daemon;
@@ -29,6 +30,13 @@ struct ledger_service {
 	pthread_mutex_t conns_lock;
 	struct store *conns[SNAPSHOT_CONNS_MAX];
 	size_t nconns;
+	/* The consent sets checks loaded, by purpose, for the next checks
+	 * to reuse while they are still the answer (under conns_lock). */
+	struct kept_set {
+		char purpose[128];
+		struct ledger_consent_set *set;
+	} sets[CONSENT_SETS_MAX];
+	size_t nsets;
 	pthread_t thread;
 	bool running;
 	pthread_mutex_t lock;
@@ -378,6 +386,8 @@ ledger_service_stop(struct ledger_service *s)
 	ledger_close(s->reader);
 	for (size_t i = 0; i < s->nconns; i++)
 		store_close(s->conns[i]);
+	for (size_t i = 0; i < s->nsets; i++)
+		ledger_consent_set_unref(s->sets[i].set);
 	pthread_mutex_destroy(&s->conns_lock);
 	secure_wipe(s->secret, sizeof(s->secret));
 	free(s->db_path);
@@ -435,6 +445,52 @@ ledger_service_snapshot(struct ledger_service *s, usec_t at,
 		store_close(conn);
 	}
 	return r;
+}
+
+bool
+ledger_service_share_sets(struct ledger_service *s,
+    struct ledger_snapshot *snap, const char *purpose)
+{
+	bool used = false;
+
+	pthread_mutex_lock(&s->conns_lock);
+	for (size_t i = 0; i < s->nsets && !used; i++)
+		if (streq(s->sets[i].purpose, purpose))
+			used = ledger_snapshot_import(snap, s->sets[i].set) > 0;
+	pthread_mutex_unlock(&s->conns_lock);
+	return used;
+}
+
+void
+ledger_service_keep_set(struct ledger_service *s,
+    struct ledger_snapshot *snap, const char *purpose)
+{
+	struct ledger_consent_set *set = NULL, *old = NULL;
+	size_t i;
+
+	if (strlen(purpose) >= sizeof(s->sets[0].purpose) ||
+	    ledger_snapshot_export(snap, purpose, &set) < 0)
+		return;
+	pthread_mutex_lock(&s->conns_lock);
+	for (i = 0; i < s->nsets; i++)
+		if (streq(s->sets[i].purpose, purpose))
+			break;
+	if (i == s->nsets) {
+		if (s->nsets == CONSENT_SETS_MAX) {
+			/* Forget the oldest. */
+			old = s->sets[0].set;
+			memmove(&s->sets[0], &s->sets[1],
+			    (CONSENT_SETS_MAX - 1) * sizeof(s->sets[0]));
+			i = CONSENT_SETS_MAX - 1;
+		} else
+			s->nsets++;
+		snprintf(s->sets[i].purpose, sizeof(s->sets[i].purpose), "%s",
+		    purpose);
+	} else
+		old = s->sets[i].set;
+	s->sets[i].set = set;
+	pthread_mutex_unlock(&s->conns_lock);
+	ledger_consent_set_unref(old);
 }
 
 void

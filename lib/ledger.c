@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,6 +36,7 @@ struct ledger {
 	/* Random bytes for new subject tokens, drawn 4 KiB at a time: one
 	 * call to the generator per 256 tokens instead of one per token. */
 	uint8_t rand_pool[4096];
+	bool consent_changed;          /* in the open transaction */
 	size_t rand_left;              /* unused bytes at the pool's end */
 	char errmsg[512];
 };
@@ -650,10 +652,45 @@ ledger_begin(struct ledger *l)
 }
 
 int
+ledger_parse_generation(const char *v, uint64_t *ret)
+{
+	unsigned long long n;
+	char *end;
+
+	if (!v || !isdigit((unsigned char)*v))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*ret = n;
+	return 0;
+}
+
+int
 ledger_commit(struct ledger *l)
 {
-	int r = store_commit(l->store);
+	int r = 0;
 
+	/* Consent snapshots reuse what they loaded while this number stays
+	 * the same: it moves in the transaction that changes consent. */
+	if (l->consent_changed) {
+		uint64_t gen = 0;
+		char *v = NULL, buf[32];
+
+		r = store_meta_get(l->store, LEDGER_META_CONSENT_GENERATION, &v);
+		if (r >= 0)
+			(void)ledger_parse_generation(v, &gen);
+		free(v);
+		snprintf(buf, sizeof(buf), "%" PRIu64, gen + 1);
+		r = r >= 0 || r == -ENOENT ? store_meta_set(l->store,
+		    LEDGER_META_CONSENT_GENERATION, buf) : r;
+		l->consent_changed = false;
+	}
+	if (r >= 0)
+		r = store_commit(l->store);
+	else
+		store_rollback(l->store);
 	l->in_txn = false;
 	if (r < 0) {
 		int r2;
@@ -678,6 +715,7 @@ ledger_rollback(struct ledger *l)
 	store_rollback(l->store);
 	l->in_txn = false;
 	l->staged_checkpoint = false;
+	l->consent_changed = false;
 	if (merkle_frontier_size(l->tree) != l->committed_size)
 		(void)ledger_load_tree(l, l->committed_size);
 }
@@ -1110,6 +1148,7 @@ ledger_consent_append(struct ledger *l, struct ledger_consent *c,
 	hex_encode(c->row.token, STORE_TOKEN_LEN, hex);
 	memcpy(c->data + c->token_at, hex, 2 * STORE_TOKEN_LEN);
 	c->row.index = index;
+	l->consent_changed = true;
 	r = store_consent_add(l->store, &c->row);
 	if (r < 0)
 		return ledger_fail(l, r, "cannot index entry %llu: %s",
@@ -1140,6 +1179,7 @@ ledger_subject_erase(struct ledger *l, const char *subject,
 	r = subject_lookup(l, subject, lookup);
 	if (r < 0)
 		return r;
+	l->consent_changed = true;
 	r = store_subject_delete(l->store, lookup);
 	if (r < 0)
 		return ledger_fail(l, r, "cannot erase the mapping: %s",
@@ -1276,6 +1316,7 @@ ledger_index_body(struct ledger *l, uint64_t index, const char *kind,
 			    "entry %llu is a malformed consent event",
 			    (unsigned long long)index);
 		else {
+			l->consent_changed = true;
 			r = store_consent_add(l->store, &c);
 			if (r < 0)
 				r = ledger_fail(l, r,
@@ -1333,6 +1374,7 @@ ledger_reindex_in_txn(struct ledger *l, uint64_t *ret_entries)
 	struct reindex ri = { .l = l };
 	int r;
 
+	l->consent_changed = true;
 	r = store_consent_clear(l->store);
 	if (r < 0)
 		return ledger_fail(l, r, "cannot clear the index: %s",

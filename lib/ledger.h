@@ -16,6 +16,10 @@
 #define LEDGER_ENTRY_MAGIC "consentd-entry/v1"
 #define LEDGER_KIND_MAX 31
 #define LEDGER_SUBJECT_MAX 1024 /* bytes in a subject id */
+/* The meta row that changes, in the same transaction, whenever the
+ * consent index or the subject map changes (decimal; absent: 0). */
+#define LEDGER_META_CONSENT_GENERATION "consent_generation"
+int ledger_parse_generation(const char *v, uint64_t *ret);
 
 struct ledger;
 
@@ -169,6 +173,26 @@ int ledger_snapshot_open(const char *db_path, const char *secret_path,
  * begins here; closing the snapshot ends it and leaves st open. */
 int ledger_snapshot_open_store(struct store *st, const uint8_t secret[32],
     uint64_t size, usec_t at, struct ledger_snapshot **ret);
+/*
+ * Sharing what a snapshot loaded. Loading a purpose reads the whole consent
+ * index and subject map; a daemon answering many checks keeps the loaded
+ * set and gives it to the next snapshot, which uses it only if it is the
+ * same answer: the same consent generation (no consent event, erasure or
+ * reindex committed in between), both snapshots at the ledger's current
+ * size, and no event or expiry of that purpose taking effect between the
+ * two times.
+ */
+struct ledger_consent_set;
+/* A reference to the set this snapshot loaded for purpose: -ENOENT if it
+ * loaded none (nothing is loaded here), -ESTALE if it cannot be shared. */
+int ledger_snapshot_export(struct ledger_snapshot *s, const char *purpose,
+    struct ledger_consent_set **ret);
+/* 1 when the snapshot will answer from set (it takes a reference), 0 when
+ * the set is not its answer and it will load its own. */
+int ledger_snapshot_import(struct ledger_snapshot *s,
+    struct ledger_consent_set *set);
+void ledger_consent_set_unref(struct ledger_consent_set *set);
+uint64_t ledger_snapshot_generation(const struct ledger_snapshot *s);
 /* 1 active, 0 not (never recorded, erased, revoked, expired), -errno. */
 int ledger_snapshot_lookup(struct ledger_snapshot *s, const char *subject,
     size_t len, const char *purpose);

@@ -2,6 +2,7 @@
  * one ledger size and time, with the active set held in memory. */
 #include "config.h"
 
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -244,9 +245,36 @@ activeset_free(struct activeset *a)
 	*a = (struct activeset){ 0 };
 }
 
-struct snapshot_purpose {
+/* A purpose's active subjects as one snapshot loaded them: immutable once
+ * built, shared by reference between snapshots (and threads) for which
+ * they are the same (ledger_snapshot_import()). */
+struct ledger_consent_set {
+	_Atomic unsigned refs;
 	char *purpose;
 	struct activeset active;
+	uint64_t generation;  /* the consent generation it was loaded at */
+	uint64_t size;        /* the ledger size it was loaded at */
+	bool shareable;       /* loaded at the ledger's current size */
+	usec_t from, until;   /* the times it is the answer for */
+};
+
+static void
+consent_set_free(struct ledger_consent_set *set)
+{
+	activeset_free(&set->active);
+	free(set->purpose);
+	free(set);
+}
+
+void
+ledger_consent_set_unref(struct ledger_consent_set *set)
+{
+	if (set && atomic_fetch_sub(&set->refs, 1) == 1)
+		consent_set_free(set);
+}
+
+struct snapshot_purpose {
+	struct ledger_consent_set *set;
 };
 
 struct ledger_snapshot {
@@ -255,6 +283,8 @@ struct ledger_snapshot {
 	uint8_t secret[32];
 	struct hmac_key *hmac;
 	uint64_t size;
+	bool at_current;     /* size is the current size in the transaction */
+	uint64_t generation; /* the consent generation, read in it */
 	usec_t at;
 	struct snapshot_purpose purposes[SNAPSHOT_MAX_PURPOSES];
 	size_t npurposes;
@@ -277,6 +307,8 @@ struct load {
 	const char *purpose;
 	struct keytab states; /* of struct token_state */
 	struct keytab active; /* of struct active_subject, not indexed */
+	usec_t until;         /* the first time an event or expiry of the
+			       * purpose takes effect after the snapshot's */
 };
 
 static int
@@ -286,9 +318,16 @@ load_event(void *userdata, const struct store_consent *c)
 	struct token_state *ts;
 	int r;
 
-	if (c->at > ld->snap->at || c->index >= ld->snap->size ||
-	    strcmp(c->purpose, ld->purpose) != 0)
+	if (c->index >= ld->snap->size || strcmp(c->purpose, ld->purpose) != 0)
 		return 0;
+	/* Anything that changes with time bounds when the loaded set stays
+	 * the answer: an event that takes effect later, an expiry. */
+	if (c->at > ld->snap->at) {
+		ld->until = MIN(ld->until, c->at);
+		return 0;
+	}
+	if (c->expires_at > ld->snap->at)
+		ld->until = MIN(ld->until, c->expires_at);
 	r = keytab_add(&ld->states, c->token, (void **)&ts);
 	if (r < 0)
 		return r;
@@ -324,41 +363,111 @@ static int
 snapshot_purpose(struct ledger_snapshot *s, const char *purpose,
     const struct activeset **ret)
 {
-	struct snapshot_purpose *p;
+	struct ledger_consent_set *set;
 	struct load ld = { .snap = s, .purpose = purpose,
 		.states = KEYTAB_INIT(sizeof(struct token_state),
 		    STORE_TOKEN_LEN),
 		.active = KEYTAB_INIT(sizeof(struct active_subject),
-		    STORE_LOOKUP_LEN) };
+		    STORE_LOOKUP_LEN),
+		.until = INT64_MAX };
 	int r;
 
 	for (size_t i = 0; i < s->npurposes; i++)
-		if (strcmp(s->purposes[i].purpose, purpose) == 0) {
-			*ret = &s->purposes[i].active;
+		if (strcmp(s->purposes[i].set->purpose, purpose) == 0) {
+			*ret = &s->purposes[i].set->active;
 			return 0;
 		}
 	if (s->npurposes == SNAPSHOT_MAX_PURPOSES)
 		return -E2BIG;
-	p = &s->purposes[s->npurposes];
-	p->purpose = strdup(purpose);
-	if (!p->purpose)
+	set = calloc(1, sizeof(*set));
+	if (!set)
 		return -ENOMEM;
+	atomic_init(&set->refs, 1);
+	set->purpose = strdup(purpose);
+	if (!set->purpose) {
+		free(set);
+		return -ENOMEM;
+	}
 	r = store_consent_foreach(s->store, load_event, &ld);
 	if (r >= 0 && ld.states.n > 0)
 		r = store_subject_foreach(s->store, load_subject, &ld);
 	keytab_free(&ld.states);
 	if (r >= 0)
-		r = activeset_build(&p->active, &ld.active);
+		r = activeset_build(&set->active, &ld.active);
 	keytab_free(&ld.active);
 	if (r < 0) {
-		activeset_free(&p->active);
-		free(p->purpose);
-		p->purpose = NULL;
+		consent_set_free(set);
 		return r;
 	}
-	s->npurposes++;
-	*ret = &p->active;
+	set->generation = s->generation;
+	set->size = s->size;
+	set->shareable = s->at_current;
+	set->from = s->at;
+	set->until = ld.until;
+	s->purposes[s->npurposes++].set = set;
+	*ret = &set->active;
 	return 0;
+}
+
+int
+ledger_snapshot_export(struct ledger_snapshot *s, const char *purpose,
+    struct ledger_consent_set **ret)
+{
+	for (size_t i = 0; i < s->npurposes; i++) {
+		struct ledger_consent_set *set = s->purposes[i].set;
+
+		if (strcmp(set->purpose, purpose) != 0)
+			continue;
+		if (!set->shareable)
+			return -ESTALE;
+		atomic_fetch_add(&set->refs, 1);
+		*ret = set;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int
+ledger_snapshot_import(struct ledger_snapshot *s,
+    struct ledger_consent_set *set)
+{
+	/* The same consent rows (same generation, and no row beyond the
+	 * size either was taken at: both at the current size), and no
+	 * event or expiry of the purpose between the two times. */
+	if (!set->shareable || !s->at_current ||
+	    set->generation != s->generation || s->size < set->size ||
+	    s->at < set->from || s->at >= set->until)
+		return 0;
+	for (size_t i = 0; i < s->npurposes; i++)
+		if (strcmp(s->purposes[i].set->purpose, set->purpose) == 0)
+			return 0;
+	if (s->npurposes == SNAPSHOT_MAX_PURPOSES)
+		return 0;
+	atomic_fetch_add(&set->refs, 1);
+	s->purposes[s->npurposes++].set = set;
+	return 1;
+}
+
+uint64_t
+ledger_snapshot_generation(const struct ledger_snapshot *s)
+{
+	return s->generation;
+}
+
+/* The consent generation, in the snapshot's read transaction. */
+static int
+snapshot_read_generation(struct ledger_snapshot *s)
+{
+	char *v = NULL;
+	int r = store_meta_get(s->store, LEDGER_META_CONSENT_GENERATION, &v);
+
+	s->generation = 0;
+	if (r == -ENOENT)
+		return 0;
+	if (r >= 0)
+		r = ledger_parse_generation(v, &s->generation);
+	free(v);
+	return r;
 }
 
 int
@@ -401,10 +510,14 @@ ledger_snapshot_open(const char *db_path, const char *secret_path,
 		    errlen);
 	if (r >= 0)
 		r = store_read_begin(s->store);
+	if (r >= 0)
+		r = snapshot_read_generation(s);
 	if (r < 0) {
 		ledger_snapshot_close(s);
 		return r;
 	}
+	/* The size came from another connection, before this transaction:
+	 * what it loads is not offered for sharing (at_current false). */
 	s->size = size && size < current ? size : current;
 	s->at = at;
 	*ret = s;
@@ -437,11 +550,14 @@ ledger_snapshot_open_store(struct store *st, const uint8_t secret[32],
 	s->store = st;
 	s->borrowed = true;
 	r = store_log_size(st, &current);
+	if (r >= 0)
+		r = snapshot_read_generation(s);
 	if (r < 0) {
 		ledger_snapshot_close(s);
 		return r;
 	}
 	s->size = size && size < current ? size : current;
+	s->at_current = s->size == current;
 	s->at = at;
 	*ret = s;
 	return 0;
@@ -517,10 +633,8 @@ ledger_snapshot_close(struct ledger_snapshot *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->npurposes; i++) {
-		activeset_free(&s->purposes[i].active);
-		free(s->purposes[i].purpose);
-	}
+	for (size_t i = 0; i < s->npurposes; i++)
+		ledger_consent_set_unref(s->purposes[i].set);
 	keytab_free(&s->used);
 	if (s->store) {
 		store_read_end(s->store);

@@ -178,6 +178,40 @@ def test_blocked_for_consent_and_unreadable_data():
         d.cleanup()
 
 
+def test_consent_changes_between_checks():
+    # Checks reuse the consent state a previous check loaded only while it
+    # is still the answer: a revocation, an erasure, a new grant and an
+    # expiry between two checks each change the next decision.
+    d = make_scenario().start()
+    try:
+        d.ctl("consent", "import", os.path.join(d.data, "consents.csv"), check=0)
+        assert_eq(check(d, job(d, "c-1"))["decision"], "allow")
+        assert_eq(check(d, job(d, "c-2"))["decision"], "allow")
+        d.ctl("consent", "revoke", "u-0007", "train_ai_system", check=0)
+        r = check(d, job(d, "c-3"))
+        assert_eq(r["decision"], "deny")
+        assert "consented" in r["reason"], r["reason"]
+        d.ctl("consent", "grant", "u-0007", "train_ai_system", check=0)
+        assert_eq(check(d, job(d, "c-4"))["decision"], "allow")
+        d.ctl("subject", "erase", "u-0011", check=0)
+        assert_eq(check(d, job(d, "c-5"))["decision"], "deny")
+        d.ctl("consent", "grant", "u-0011", "train_ai_system", check=0)
+        assert_eq(check(d, job(d, "c-6"))["decision"], "allow")
+        # A grant that lapses two seconds from now: allowed before, denied
+        # after, with no ledger write in between.
+        soon = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                             time.gmtime(time.time() + 2))
+        d.ctl("consent", "grant", "u-0013", "train_ai_system", "--expires",
+              soon, check=0)
+        assert_eq(check(d, job(d, "c-7"))["decision"], "allow")
+        time.sleep(3)
+        r = check(d, job(d, "c-8"))
+        assert_eq(r["decision"], "deny")
+        assert "consented" in r["reason"], r["reason"]
+    finally:
+        d.cleanup()
+
+
 def test_budget_settle_and_expiry():
     d = make_scenario(config="budgets:\n  reservation_ttl: 1s\n").start()
     try:
@@ -410,6 +444,7 @@ run_tests([
     test_lineage_and_impact,
     test_allow_receipt_idempotent_and_cli,
     test_blocked_for_consent_and_unreadable_data,
+    test_consent_changes_between_checks,
     test_budget_settle_and_expiry,
     test_budget_race_exactly_ten,
     test_policy_reload_and_check_mode,

@@ -372,6 +372,145 @@ test_snapshot_on_a_kept_connection(void **state)
 	store_close(st);
 }
 
+static json_t *
+consent_body_at(const char *purpose, const char *event, const char *at,
+    const char *expires)
+{
+	json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:s}", "subject",
+	    "00000000000000000000000000000000", "purpose", purpose, "event",
+	    event, "at", at, "recorded", "2026-11-29T10:00:01Z");
+
+	if (b && expires)
+		json_object_set_new(b, "expires", json_string(expires));
+	return b;
+}
+
+static void
+record(struct fixture *f, const char *subject, const char *event,
+    const char *at, const char *expires)
+{
+	struct ledger_consent c;
+	json_t *b = consent_body_at("train_ai_system", event, at, expires);
+
+	assert_int_equal(ledger_consent_prepare(f->l, subject, b, &c), 0);
+	json_decref(b);
+	assert_int_equal(ledger_begin(f->l), 0);
+	assert_int_equal(ledger_consent_append(f->l, &c, NULL, NULL), 0);
+	assert_int_equal(ledger_commit(f->l), 0);
+	ledger_consent_done(&c);
+}
+
+static struct ledger_snapshot *
+snap_at(struct store *st, const uint8_t secret[32], const char *when)
+{
+	struct ledger_snapshot *snap;
+	usec_t at;
+
+	assert_int_equal(time_parse_rfc3339(when, &at), 0);
+	assert_int_equal(ledger_snapshot_open_store(st, secret, 0, at, &snap),
+	    0);
+	return snap;
+}
+
+static int
+active(struct ledger_snapshot *snap, const char *subject)
+{
+	return ledger_snapshot_lookup(snap, subject, strlen(subject),
+	    "train_ai_system");
+}
+
+/* A loaded consent set is shared with a later snapshot only while it is
+ * that snapshot's answer. */
+static void
+test_consent_sets_are_shared_only_while_valid(void **state)
+{
+	struct fixture *f = *state;
+	struct ledger_consent_set *set;
+	struct ledger_snapshot *a, *b;
+	struct store *st;
+	uint8_t secret[32];
+	uint64_t gen;
+	char err[256];
+	json_t *other;
+
+	assert_int_equal(ledger_snapshot_secret(f->l, secret), 0);
+	assert_int_equal(store_open(f->db, STORE_READ_ONLY, &st, err,
+	    sizeof(err)), 0);
+	record(f, "alice", "grant", "2026-11-29T10:00:00Z", NULL);
+	record(f, "bob", "grant", "2026-11-29T10:00:00Z",
+	    "2026-11-29T12:00:00Z");
+	record(f, "carol", "grant", "2026-11-29T13:00:00Z", NULL);
+
+	a = snap_at(st, secret, "2026-11-29T11:00:00Z");
+	gen = ledger_snapshot_generation(a);
+	assert_int_equal(gen, 3);
+	/* Nothing loaded yet: nothing to share. */
+	assert_int_equal(ledger_snapshot_export(a, "train_ai_system", &set),
+	    -ENOENT);
+	assert_int_equal(active(a, "alice"), 1);
+	assert_int_equal(active(a, "bob"), 1);
+	assert_int_equal(active(a, "carol"), 0);
+	assert_int_equal(ledger_snapshot_export(a, "train_ai_system", &set), 0);
+	ledger_snapshot_close(a);
+
+	/* Later, before bob's expiry and carol's grant: the same answer. */
+	b = snap_at(st, secret, "2026-11-29T11:30:00Z");
+	assert_int_equal(ledger_snapshot_import(b, set), 1);
+	assert_int_equal(active(b, "alice"), 1);
+	assert_int_equal(active(b, "bob"), 1);
+	ledger_snapshot_close(b);
+	/* At bob's expiry, or earlier than the set: not shared. */
+	b = snap_at(st, secret, "2026-11-29T12:00:00Z");
+	assert_int_equal(ledger_snapshot_import(b, set), 0);
+	assert_int_equal(active(b, "bob"), 0);
+	ledger_snapshot_close(b);
+	b = snap_at(st, secret, "2026-11-29T10:30:00Z");
+	assert_int_equal(ledger_snapshot_import(b, set), 0);
+	ledger_snapshot_close(b);
+
+	/* An entry that is not about consent leaves the generation alone. */
+	other = json_pack("{s:s}", "what", "test");
+	assert_int_equal(ledger_begin(f->l), 0);
+	assert_int_equal(ledger_append_json(f->l, "test", other, NULL, NULL),
+	    0);
+	assert_int_equal(ledger_commit(f->l), 0);
+	json_decref(other);
+	b = snap_at(st, secret, "2026-11-29T11:30:00Z");
+	assert_int_equal(ledger_snapshot_generation(b), gen);
+	assert_int_equal(ledger_snapshot_import(b, set), 1);
+	ledger_snapshot_close(b);
+
+	/* A revocation moves it, and the old set is no longer offered. */
+	record(f, "alice", "revoke", "2026-11-29T10:30:00Z", NULL);
+	b = snap_at(st, secret, "2026-11-29T11:30:00Z");
+	assert_int_equal(ledger_snapshot_generation(b), gen + 1);
+	assert_int_equal(ledger_snapshot_import(b, set), 0);
+	assert_int_equal(active(b, "alice"), 0);
+	ledger_consent_set_unref(set);
+	assert_int_equal(ledger_snapshot_export(b, "train_ai_system", &set), 0);
+	ledger_snapshot_close(b);
+
+	/* So does an erasure. */
+	assert_int_equal(ledger_begin(f->l), 0);
+	assert_int_equal(ledger_subject_erase(f->l, "bob", NULL), 0);
+	assert_int_equal(ledger_commit(f->l), 0);
+	b = snap_at(st, secret, "2026-11-29T11:30:00Z");
+	assert_int_equal(ledger_snapshot_generation(b), gen + 2);
+	assert_int_equal(ledger_snapshot_import(b, set), 0);
+	assert_int_equal(active(b, "bob"), 0);
+	ledger_snapshot_close(b);
+	ledger_consent_set_unref(set);
+
+	/* A snapshot opened from the file does not offer what it loads. */
+	assert_int_equal(ledger_snapshot_open(f->db, f->secret, 0,
+	    now_realtime(), &a, err, sizeof(err)), 0);
+	assert_int_equal(active(a, "carol"), 1);
+	assert_int_equal(ledger_snapshot_export(a, "train_ai_system", &set),
+	    -ESTALE);
+	ledger_snapshot_close(a);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -395,6 +534,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_snapshot_on_a_kept_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_consent_sets_are_shared_only_while_valid, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
