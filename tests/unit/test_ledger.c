@@ -305,73 +305,6 @@ test_new_tokens_are_distinct(void **state)
 	free(tokens);
 }
 
-static void
-grant(struct fixture *f, const char *subject, const char *event)
-{
-	struct ledger_consent c;
-	json_t *b = consent_body("00000000000000000000000000000000",
-	    "train_ai_system", event);
-
-	assert_int_equal(ledger_consent_prepare(f->l, subject, b, &c), 0);
-	json_decref(b);
-	assert_int_equal(ledger_begin(f->l), 0);
-	assert_int_equal(ledger_consent_append(f->l, &c, NULL, NULL), 0);
-	assert_int_equal(ledger_commit(f->l), 0);
-	ledger_consent_done(&c);
-}
-
-/* Snapshots on a connection kept between them see the ledger as of their
- * own start, and leave the connection usable for the next. */
-static void
-test_snapshot_on_a_kept_connection(void **state)
-{
-	struct fixture *f = *state;
-	struct ledger_snapshot *snap;
-	struct store *st;
-	uint8_t secret[32];
-	usec_t at;
-	char err[256];
-
-	assert_int_equal(ledger_snapshot_secret(f->l, secret), 0);
-	assert_int_equal(store_open(f->db, STORE_READ_ONLY, &st, err,
-	    sizeof(err)), 0);
-	grant(f, "alice", "grant");
-	at = now_realtime() + USEC_PER_SEC;
-	assert_int_equal(ledger_snapshot_open_store(st, secret, 0, at, &snap),
-	    0);
-	assert_int_equal(ledger_snapshot_size(snap), 1);
-	assert_int_equal(ledger_snapshot_lookup(snap, "alice", 5,
-	    "train_ai_system"), 1);
-	assert_int_equal(ledger_snapshot_lookup(snap, "bob", 3,
-	    "train_ai_system"), 0);
-	/* Appends after the snapshot began are not in it. */
-	grant(f, "bob", "grant");
-	grant(f, "alice", "revoke");
-	assert_int_equal(ledger_snapshot_lookup(snap, "bob", 3,
-	    "train_ai_system"), 0);
-	assert_int_equal(ledger_snapshot_lookup(snap, "alice", 5,
-	    "train_ai_system"), 1);
-	ledger_snapshot_close(snap);
-	/* The next snapshot on the same connection sees them. */
-	at = now_realtime() + USEC_PER_SEC;
-	assert_int_equal(ledger_snapshot_open_store(st, secret, 0, at, &snap),
-	    0);
-	assert_int_equal(ledger_snapshot_size(snap), 3);
-	assert_int_equal(ledger_snapshot_lookup(snap, "bob", 3,
-	    "train_ai_system"), 1);
-	assert_int_equal(ledger_snapshot_lookup(snap, "alice", 5,
-	    "train_ai_system"), 0);
-	ledger_snapshot_close(snap);
-	/* A size bound still applies. */
-	assert_int_equal(ledger_snapshot_open_store(st, secret, 1, at, &snap),
-	    0);
-	assert_int_equal(ledger_snapshot_size(snap), 1);
-	assert_int_equal(ledger_snapshot_lookup(snap, "alice", 5,
-	    "train_ai_system"), 1);
-	ledger_snapshot_close(snap);
-	store_close(st);
-}
-
 static json_t *
 consent_body_at(const char *purpose, const char *event, const char *at,
     const char *expires)
@@ -398,6 +331,58 @@ record(struct fixture *f, const char *subject, const char *event,
 	assert_int_equal(ledger_consent_append(f->l, &c, NULL, NULL), 0);
 	assert_int_equal(ledger_commit(f->l), 0);
 	ledger_consent_done(&c);
+}
+
+/* Snapshots on a connection kept between them see the ledger as of their
+ * own start, and leave the connection usable for the next. */
+static void
+test_snapshot_on_a_kept_connection(void **state)
+{
+	struct fixture *f = *state;
+	struct ledger_snapshot *snap;
+	struct store *st;
+	uint8_t secret[32];
+	usec_t at;
+	char err[256];
+
+	assert_int_equal(ledger_snapshot_secret(f->l, secret), 0);
+	assert_int_equal(store_open(f->db, STORE_READ_ONLY, &st, err,
+	    sizeof(err)), 0);
+	record(f, "alice", "grant", "2026-11-29T10:00:00Z", NULL);
+	at = now_realtime() + USEC_PER_SEC;
+	assert_int_equal(ledger_snapshot_open_store(st, secret, 0, at, &snap),
+	    0);
+	assert_int_equal(ledger_snapshot_size(snap), 1);
+	assert_int_equal(ledger_snapshot_lookup(snap, "alice", 5,
+	    "train_ai_system"), 1);
+	assert_int_equal(ledger_snapshot_lookup(snap, "bob", 3,
+	    "train_ai_system"), 0);
+	/* Appends after the snapshot began are not in it. */
+	record(f, "bob", "grant", "2026-11-29T10:00:00Z", NULL);
+	record(f, "alice", "revoke", "2026-11-29T10:00:00Z", NULL);
+	assert_int_equal(ledger_snapshot_lookup(snap, "bob", 3,
+	    "train_ai_system"), 0);
+	assert_int_equal(ledger_snapshot_lookup(snap, "alice", 5,
+	    "train_ai_system"), 1);
+	ledger_snapshot_close(snap);
+	/* The next snapshot on the same connection sees them. */
+	at = now_realtime() + USEC_PER_SEC;
+	assert_int_equal(ledger_snapshot_open_store(st, secret, 0, at, &snap),
+	    0);
+	assert_int_equal(ledger_snapshot_size(snap), 3);
+	assert_int_equal(ledger_snapshot_lookup(snap, "bob", 3,
+	    "train_ai_system"), 1);
+	assert_int_equal(ledger_snapshot_lookup(snap, "alice", 5,
+	    "train_ai_system"), 0);
+	ledger_snapshot_close(snap);
+	/* A size bound still applies. */
+	assert_int_equal(ledger_snapshot_open_store(st, secret, 1, at, &snap),
+	    0);
+	assert_int_equal(ledger_snapshot_size(snap), 1);
+	assert_int_equal(ledger_snapshot_lookup(snap, "alice", 5,
+	    "train_ai_system"), 1);
+	ledger_snapshot_close(snap);
+	store_close(st);
 }
 
 static struct ledger_snapshot *
