@@ -202,14 +202,6 @@ find_rule(const struct policy_set *ps, const char *policy, const char *rule,
 	return NULL;
 }
 
-static void
-cost_entry_compute(struct budget_cost *e, const struct job *job)
-{
-	e->r = budget_job_cost(&job->privacy, 0,
-	    (enum dp_accountant)e->accountant, e->delta, &e->cost, e->err,
-	    sizeof(e->err));
-}
-
 void
 budget_costs_prepare(struct budget_costs *bc, const struct job *job,
     const struct policy_set *ps, const json_t *evaluation)
@@ -224,6 +216,7 @@ budget_costs_prepare(struct budget_costs *bc, const struct job *job,
 			const struct policy *pol = NULL;
 			const struct policy_rule *rule;
 			const struct rule_dp_budget *b;
+			struct budget_cost *e;
 			bool have = false;
 
 			if (!streq(json_string_value(json_object_get(rr, "kind")),
@@ -240,11 +233,11 @@ budget_costs_prepare(struct budget_costs *bc, const struct job *job,
 				    bc->v[j].delta == b->delta;
 			if (have || bc->n == BUDGET_COSTS_MAX)
 				continue; /* the transaction works out the rest */
-			bc->v[bc->n] = (struct budget_cost){
-				.accountant = (int)b->accountant,
+			e = &bc->v[bc->n++];
+			*e = (struct budget_cost){ .accountant = (int)b->accountant,
 				.delta = b->delta };
-			cost_entry_compute(&bc->v[bc->n], job);
-			bc->n++;
+			e->r = budget_job_cost(&job->privacy, 0, b->accountant,
+			    b->delta, &e->cost, e->err, sizeof(e->err));
 		}
 	}
 }
@@ -325,7 +318,8 @@ replace_str(char **p, const char *fmt, ...)
 
 int
 budget_reserve(struct ledger *l, struct daemon *d, const struct job *job,
-    const struct budget_costs *costs, const struct policy_set *ps, const json_t *evaluation, usec_t at,
+    const struct budget_costs *costs, const struct policy_set *ps,
+    const json_t *evaluation, usec_t at,
     json_t **ret_budgets, char **decision, char **reason)
 {
 	json_t *items = json_array(), *p, *rr;

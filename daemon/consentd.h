@@ -181,6 +181,10 @@ void ledger_service_keep_set(struct ledger_service *s,
 void ledger_service_configure(struct ledger_service *s,
     const struct config *c);
 void ledger_job_free(struct ledger_job *job);
+/* Whether a job's error leaves the batch usable: the errors a job returns
+ * before it writes anything. A job that fails after writing must return
+ * another error (the batch is rolled back). */
+bool ledger_job_soft_error(int r);
 /* Answers job->req from job->result / job->response. */
 void ledger_job_reply(struct ledger_job *job);
 json_t *ledger_service_stats(struct ledger_service *s);

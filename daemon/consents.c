@@ -110,10 +110,7 @@ consents_run(struct ledger *l, struct ledger_job *job)
 	}
 	/* What was written for this job (entries, subject rows) cannot be
 	 * taken back alone: any failure fails the whole batch. */
-	if (r == -EINVAL || r == -EMSGSIZE || r == -ENOENT || r == -EEXIST ||
-	    r == -ERANGE || r == -EDQUOT || r == -EPERM || r == -ENOMEM)
-		r = -EIO;
-	return r;
+	return ledger_job_soft_error(r) ? -EIO : r;
 }
 
 /* {"entries":[{"index":N,"leaf_hash":"..."},...],"size":N}, written on the
@@ -260,30 +257,28 @@ route_consents_post(struct daemon *d, struct evhttp_request *req,
 		/* The job is queued: from here on it is answered by
 		 * consents_done(), which runs on this loop after this
 		 * function returns. A failure now fails the batch. */
-		for (i = 0; i < n; i++) {
-			r = consents_prepare(reader, &cj->parsed[i], now,
-			    &cj->events[i], err, sizeof(err));
-			if (r < 0) {
-				log_error("Preparing consent event %zu failed: %s",
-				    i, *err ? err : strerror(-r));
-				consents_publish(cj, i, -EIO);
-				return;
-			}
-			if ((i + 1) % CONSENTS_STREAM_STEP == 0 || i + 1 == n)
-				consents_publish(cj, i + 1, 0);
-		}
-		return;
 	}
 	for (i = 0; i < n; i++) {
 		r = consents_prepare(reader, &cj->parsed[i], now, &cj->events[i],
 		    err, sizeof(err));
+		if (r < 0 && cj->streaming) {
+			log_error("Preparing consent event %zu failed: %s", i,
+			    *err ? err : strerror(-r));
+			consents_publish(cj, i, -EIO);
+			return;
+		}
 		if (r < 0) {
 			ledger_job_free(job);
 			consents_job_free(cj);
 			consents_reply_prepare_error(req, in, i, r, err);
 			return;
 		}
+		if (cj->streaming &&
+		    ((i + 1) % CONSENTS_STREAM_STEP == 0 || i + 1 == n))
+			consents_publish(cj, i + 1, 0);
 	}
+	if (cj->streaming)
+		return;
 	r = ledger_service_submit(d->ledger, job);
 	if (r >= 0)
 		return;

@@ -115,8 +115,8 @@ service_checkpoint(struct ledger_service *s)
 		atomic_store(&s->checkpoint_size, ledger_size(s->writer));
 }
 
-static bool
-soft_error(int r)
+bool
+ledger_job_soft_error(int r)
 {
 	/* Errors a job reports before it writes anything. */
 	return r == -EINVAL || r == -ENOENT || r == -EEXIST || r == -EMSGSIZE ||
@@ -149,7 +149,7 @@ service_run_batch(struct ledger_service *s, struct ledger_job *batch)
 		if (job->result < 0 && !job->message[0])
 			snprintf(job->message, sizeof(job->message), "%s",
 			    ledger_errmsg(s->writer));
-		if (job->result < 0 && !soft_error(job->result))
+		if (job->result < 0 && !ledger_job_soft_error(job->result))
 			r = job->result; /* the transaction is unusable */
 		want_cp |= job->want_receipt && job->result >= 0;
 	}

@@ -160,7 +160,7 @@ evhttp_send_error(struct evhttp_request *req, int status, const char *reason)
 		break;
 	case HTTP_NOTIMPLEMENTED:
 		code = ERR_NOT_IMPLEMENTED;
-		msg = "Method not implemented";
+		msg = "No endpoint accepts this method";
 		break;
 	case HTTP_BADREQUEST:
 		code = ERR_BAD_REQUEST;

@@ -39,7 +39,7 @@ static const struct err_info err_table[] = {
 	{ ERR_READ_ONLY, "read_only", 503, EXIT_UNAVAILABLE,
 	    "The ledger is read-only" },
 	{ ERR_NOT_IMPLEMENTED, "not_implemented", 501, EXIT_USAGE,
-	    "Method not implemented" },
+	    "No endpoint accepts this method" },
 };
 
 _Static_assert(ELEMENTSOF(err_table) == _ERR_MAX, "error table incomplete");

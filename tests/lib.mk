@@ -55,7 +55,8 @@ tests_unit_test_yamlnode_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_yamlnode_LDADD = $(UNIT_LIBS)
 endif
 
-EXTRA_DIST += tests/unit/unit.h tests/data/lib/positions.yaml
+EXTRA_DIST += tests/unit/unit.h tests/unit/ledger_fixture.h \
+	tests/data/lib/positions.yaml
 
 # The banned-function and machine-path checks, as a test (see `make lint`).
 TESTS += tests/lint-test.sh

@@ -9,34 +9,22 @@
 
 #include "codec.h"
 #include "ledger.h"
+#include "ledger_fixture.h"
 #include "macro.h"
 
 struct fixture {
-	char dir[64];
-	char db[96], key[96], secret[96];
-	struct ledger *l;
+	struct ledger_fixture lf;
 	struct note_verifier v;
 };
 
 static int
 setup(void **state)
 {
-	struct ledger_options o = { .create = true,
-		.origin = "test.consentd.local/ledger" };
 	struct fixture *f = calloc(1, sizeof(*f));
-	char err[256];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/consentd-test-ledger.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/ledger.db", f->dir);
-	snprintf(f->key, sizeof(f->key), "%s/ledger.key", f->dir);
-	snprintf(f->secret, sizeof(f->secret), "%s/subject.key", f->dir);
-	o.db_path = f->db;
-	o.key_path = f->key;
-	o.secret_path = f->secret;
-	assert_int_equal(ledger_open(&o, &f->l, err, sizeof(err)), 0);
-	assert_int_equal(note_verifier_parse(ledger_vkey(f->l), &f->v), 0);
+	ledger_fixture_open(&f->lf, "test-ledger");
+	assert_int_equal(note_verifier_parse(ledger_vkey(f->lf.l), &f->v), 0);
 	*state = f;
 	return 0;
 }
@@ -45,11 +33,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	ledger_close(f->l);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	ledger_fixture_close(&f->lf);
 	free(f);
 	return 0;
 }
@@ -77,11 +62,11 @@ latest_size(struct fixture *f)
 	uint8_t root[MERKLE_HASH_LEN];
 	uint64_t size;
 
-	assert_int_equal(ledger_latest_checkpoint(f->l, &cp), 0);
+	assert_int_equal(ledger_latest_checkpoint(f->lf.l, &cp), 0);
 	assert_int_equal(checkpoint_open(cp.note, strlen(cp.note), &f->v, 1,
-	    ledger_origin(f->l), &c), 0);
+	    ledger_origin(f->lf.l), &c), 0);
 	assert_int_equal(c.size, cp.size);
-	assert_int_equal(ledger_root(f->l, cp.size, root), 0);
+	assert_int_equal(ledger_root(f->lf.l, cp.size, root), 0);
 	assert_memory_equal(c.root, root, sizeof(root));
 	assert_memory_equal(cp.root, root, sizeof(root));
 	size = cp.size;
@@ -95,22 +80,22 @@ test_staged_checkpoint_commits_with_the_batch(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(ledger_begin(f->l), 0);
-	append_n(f->l, 3);
-	assert_int_equal(ledger_checkpoint_staged(f->l), 1);
+	assert_int_equal(ledger_begin(f->lf.l), 0);
+	append_n(f->lf.l, 3);
+	assert_int_equal(ledger_checkpoint_staged(f->lf.l), 1);
 	/* Signing the same size twice in the batch makes nothing new. */
-	assert_int_equal(ledger_checkpoint_staged(f->l), 0);
-	assert_int_equal(ledger_commit(f->l), 0);
-	assert_int_equal(ledger_size(f->l), 3);
+	assert_int_equal(ledger_checkpoint_staged(f->lf.l), 0);
+	assert_int_equal(ledger_commit(f->lf.l), 0);
+	assert_int_equal(ledger_size(f->lf.l), 3);
 	assert_int_equal(latest_size(f), 3);
 	/* Nothing new since: no second checkpoint. */
-	assert_int_equal(ledger_checkpoint(f->l), 0);
+	assert_int_equal(ledger_checkpoint(f->lf.l), 0);
 
 	/* A later batch checkpoints its own end, not an earlier size. */
-	assert_int_equal(ledger_begin(f->l), 0);
-	append_n(f->l, 4);
-	assert_int_equal(ledger_checkpoint_staged(f->l), 1);
-	assert_int_equal(ledger_commit(f->l), 0);
+	assert_int_equal(ledger_begin(f->lf.l), 0);
+	append_n(f->lf.l, 4);
+	assert_int_equal(ledger_checkpoint_staged(f->lf.l), 1);
+	assert_int_equal(ledger_commit(f->lf.l), 0);
 	assert_int_equal(latest_size(f), 7);
 }
 
@@ -119,25 +104,25 @@ test_rollback_discards_the_staged_checkpoint(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(ledger_begin(f->l), 0);
-	append_n(f->l, 2);
-	assert_int_equal(ledger_commit(f->l), 0);
-	assert_int_equal(ledger_checkpoint(f->l), 1);
+	assert_int_equal(ledger_begin(f->lf.l), 0);
+	append_n(f->lf.l, 2);
+	assert_int_equal(ledger_commit(f->lf.l), 0);
+	assert_int_equal(ledger_checkpoint(f->lf.l), 1);
 	assert_int_equal(latest_size(f), 2);
 
-	assert_int_equal(ledger_begin(f->l), 0);
-	append_n(f->l, 5);
-	assert_int_equal(ledger_checkpoint_staged(f->l), 1);
-	ledger_rollback(f->l);
-	assert_int_equal(ledger_size(f->l), 2);
+	assert_int_equal(ledger_begin(f->lf.l), 0);
+	append_n(f->lf.l, 5);
+	assert_int_equal(ledger_checkpoint_staged(f->lf.l), 1);
+	ledger_rollback(f->lf.l);
+	assert_int_equal(ledger_size(f->lf.l), 2);
 	assert_int_equal(latest_size(f), 2);
 	/* Nothing was lost but the batch: the same size still needs no
 	 * checkpoint, and a new batch is signed at its own end. */
-	assert_int_equal(ledger_checkpoint(f->l), 0);
-	assert_int_equal(ledger_begin(f->l), 0);
-	append_n(f->l, 1);
-	assert_int_equal(ledger_checkpoint_staged(f->l), 1);
-	assert_int_equal(ledger_commit(f->l), 0);
+	assert_int_equal(ledger_checkpoint(f->lf.l), 0);
+	assert_int_equal(ledger_begin(f->lf.l), 0);
+	append_n(f->lf.l, 1);
+	assert_int_equal(ledger_checkpoint_staged(f->lf.l), 1);
+	assert_int_equal(ledger_commit(f->lf.l), 0);
 	assert_int_equal(latest_size(f), 3);
 }
 
@@ -147,36 +132,36 @@ test_checkpoint_calls_in_the_wrong_state(void **state)
 	struct fixture *f = *state;
 
 	/* Outside a transaction there is nothing to stage into. */
-	assert_int_equal(ledger_checkpoint_staged(f->l), -EINVAL);
-	assert_int_equal(ledger_begin(f->l), 0);
-	append_n(f->l, 1);
+	assert_int_equal(ledger_checkpoint_staged(f->lf.l), -EINVAL);
+	assert_int_equal(ledger_begin(f->lf.l), 0);
+	append_n(f->lf.l, 1);
 	/* Inside one, a checkpoint of the committed size would be stored
 	 * with a batch it does not cover. */
-	assert_int_equal(ledger_checkpoint(f->l), -EBUSY);
-	ledger_rollback(f->l);
-	assert_int_equal(ledger_size(f->l), 0);
+	assert_int_equal(ledger_checkpoint(f->lf.l), -EBUSY);
+	ledger_rollback(f->lf.l);
+	assert_int_equal(ledger_size(f->lf.l), 0);
 }
 
 static void
 test_reopen_sees_the_staged_checkpoint(void **state)
 {
 	struct fixture *f = *state;
-	struct ledger_options o = { .db_path = f->db, .key_path = f->key,
-		.secret_path = f->secret,
-		.origin = "test.consentd.local/ledger" };
+	struct ledger_options o = { .db_path = f->lf.db, .key_path = f->lf.key,
+		.secret_path = f->lf.secret,
+		.origin = LEDGER_FIXTURE_ORIGIN };
 	char err[256];
 
-	assert_int_equal(ledger_begin(f->l), 0);
-	append_n(f->l, 6);
-	assert_int_equal(ledger_checkpoint_staged(f->l), 1);
-	assert_int_equal(ledger_commit(f->l), 0);
-	ledger_close(f->l);
-	f->l = NULL;
+	assert_int_equal(ledger_begin(f->lf.l), 0);
+	append_n(f->lf.l, 6);
+	assert_int_equal(ledger_checkpoint_staged(f->lf.l), 1);
+	assert_int_equal(ledger_commit(f->lf.l), 0);
+	ledger_close(f->lf.l);
+	f->lf.l = NULL;
 	/* Opening checks the stored tree against the latest checkpoint. */
-	assert_int_equal(ledger_open(&o, &f->l, err, sizeof(err)), 0);
-	assert_int_equal(ledger_size(f->l), 6);
+	assert_int_equal(ledger_open(&o, &f->lf.l, err, sizeof(err)), 0);
+	assert_int_equal(ledger_size(f->lf.l), 6);
 	assert_int_equal(latest_size(f), 6);
-	assert_int_equal(ledger_checkpoint(f->l), 0);
+	assert_int_equal(ledger_checkpoint(f->lf.l), 0);
 }
 
 static json_t *
@@ -206,17 +191,17 @@ test_prepared_consent_matches_the_json_path(void **state)
 	for (int i = 0; i < 3; i++) {
 		json_t *b = consent_body(blank, "train_ai_system", events[i]);
 
-		assert_int_equal(ledger_consent_prepare(f->l, subjects[i], b,
+		assert_int_equal(ledger_consent_prepare(f->lf.l, subjects[i], b,
 		    &c[i]), 0);
 		json_decref(b);
 	}
-	assert_int_equal(ledger_begin(f->l), 0);
+	assert_int_equal(ledger_begin(f->lf.l), 0);
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(ledger_consent_append(f->l, &c[i], &index,
+		assert_int_equal(ledger_consent_append(f->lf.l, &c[i], &index,
 		    leaf), 0);
 		assert_int_equal(index, i);
 	}
-	assert_int_equal(ledger_commit(f->l), 0);
+	assert_int_equal(ledger_commit(f->lf.l), 0);
 	/* The same subject got the same token; another subject another. */
 	assert_memory_equal(c[0].row.token, c[2].row.token, STORE_TOKEN_LEN);
 	assert_memory_not_equal(c[0].row.token, c[1].row.token,
@@ -226,7 +211,7 @@ test_prepared_consent_matches_the_json_path(void **state)
 		size_t wlen, glen;
 		json_t *b;
 
-		assert_int_equal(ledger_subject_token(f->l, subjects[i], false,
+		assert_int_equal(ledger_subject_token(f->lf.l, subjects[i], false,
 		    token), 0);
 		assert_memory_equal(token, c[i].row.token, STORE_TOKEN_LEN);
 		hex_encode(token, STORE_TOKEN_LEN, hex);
@@ -234,7 +219,7 @@ test_prepared_consent_matches_the_json_path(void **state)
 		assert_int_equal(ledger_entry_encode("consent", b, &want,
 		    &wlen), 0);
 		json_decref(b);
-		assert_int_equal(store_entry_get(ledger_store(f->l), i, &got,
+		assert_int_equal(store_entry_get(ledger_store(f->lf.l), i, &got,
 		    &glen), 0);
 		assert_int_equal(glen, wlen);
 		assert_memory_equal(got, want, wlen);
@@ -242,8 +227,8 @@ test_prepared_consent_matches_the_json_path(void **state)
 	}
 	/* Offline verification replays the log into the consent index and
 	 * compares it with the stored one. */
-	assert_int_equal(ledger_checkpoint(f->l), 1);
-	assert_int_equal(ledger_verify_db(f->db, &f->v, NULL, 0, &rep), 0);
+	assert_int_equal(ledger_checkpoint(f->lf.l), 1);
+	assert_int_equal(ledger_verify_db(f->lf.db, &f->v, NULL, 0, &rep), 0);
 	assert_true(rep.ok);
 	assert_int_equal(rep.entries, 3);
 }
@@ -261,9 +246,9 @@ test_prepare_refuses_bad_input(void **state)
 
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = 0;
-	assert_int_equal(ledger_consent_prepare(f->l, "", b, &c), -EINVAL);
-	assert_int_equal(ledger_consent_prepare(f->l, big, b, &c), -EINVAL);
-	assert_int_equal(ledger_consent_prepare(f->l, "alice", bad, &c),
+	assert_int_equal(ledger_consent_prepare(f->lf.l, "", b, &c), -EINVAL);
+	assert_int_equal(ledger_consent_prepare(f->lf.l, big, b, &c), -EINVAL);
+	assert_int_equal(ledger_consent_prepare(f->lf.l, "alice", bad, &c),
 	    -EBADMSG);
 	assert_null(c.data);
 	json_decref(b);
@@ -271,11 +256,11 @@ test_prepare_refuses_bad_input(void **state)
 	/* Appending needs a transaction. */
 	b = consent_body("00000000000000000000000000000000",
 	    "train_ai_system", "grant");
-	assert_int_equal(ledger_consent_prepare(f->l, "alice", b, &c), 0);
+	assert_int_equal(ledger_consent_prepare(f->lf.l, "alice", b, &c), 0);
 	json_decref(b);
-	assert_int_equal(ledger_consent_append(f->l, &c, NULL, NULL), -EINVAL);
+	assert_int_equal(ledger_consent_append(f->lf.l, &c, NULL, NULL), -EINVAL);
 	ledger_consent_done(&c);
-	assert_int_equal(ledger_size(f->l), 0);
+	assert_int_equal(ledger_size(f->lf.l), 0);
 }
 
 /* New subjects' tokens are all different, across refills of the random
@@ -289,19 +274,19 @@ test_new_tokens_are_distinct(void **state)
 	static const uint8_t zero[STORE_TOKEN_LEN];
 
 	assert_non_null(tokens);
-	assert_int_equal(ledger_begin(f->l), 0);
+	assert_int_equal(ledger_begin(f->lf.l), 0);
 	for (int i = 0; i < N; i++) {
 		char subject[32];
 
 		snprintf(subject, sizeof(subject), "subject-%d", i);
-		assert_int_equal(ledger_subject_token(f->l, subject, true,
+		assert_int_equal(ledger_subject_token(f->lf.l, subject, true,
 		    tokens[i]), 0);
 		assert_memory_not_equal(tokens[i], zero, STORE_TOKEN_LEN);
 		for (int j = 0; j < i; j++)
 			assert_memory_not_equal(tokens[i], tokens[j],
 			    STORE_TOKEN_LEN);
 	}
-	assert_int_equal(ledger_commit(f->l), 0);
+	assert_int_equal(ledger_commit(f->lf.l), 0);
 	free(tokens);
 }
 
@@ -325,11 +310,11 @@ record(struct fixture *f, const char *subject, const char *event,
 	struct ledger_consent c;
 	json_t *b = consent_body_at("train_ai_system", event, at, expires);
 
-	assert_int_equal(ledger_consent_prepare(f->l, subject, b, &c), 0);
+	assert_int_equal(ledger_consent_prepare(f->lf.l, subject, b, &c), 0);
 	json_decref(b);
-	assert_int_equal(ledger_begin(f->l), 0);
-	assert_int_equal(ledger_consent_append(f->l, &c, NULL, NULL), 0);
-	assert_int_equal(ledger_commit(f->l), 0);
+	assert_int_equal(ledger_begin(f->lf.l), 0);
+	assert_int_equal(ledger_consent_append(f->lf.l, &c, NULL, NULL), 0);
+	assert_int_equal(ledger_commit(f->lf.l), 0);
 	ledger_consent_done(&c);
 }
 
@@ -345,8 +330,8 @@ test_snapshot_on_a_kept_connection(void **state)
 	usec_t at;
 	char err[256];
 
-	assert_int_equal(ledger_snapshot_secret(f->l, secret), 0);
-	assert_int_equal(store_open(f->db, STORE_READ_ONLY, &st, err,
+	assert_int_equal(ledger_snapshot_secret(f->lf.l, secret), 0);
+	assert_int_equal(store_open(f->lf.db, STORE_READ_ONLY, &st, err,
 	    sizeof(err)), 0);
 	record(f, "alice", "grant", "2026-11-29T10:00:00Z", NULL);
 	at = now_realtime() + USEC_PER_SEC;
@@ -418,8 +403,8 @@ test_consent_sets_are_shared_only_while_valid(void **state)
 	char err[256];
 	json_t *other;
 
-	assert_int_equal(ledger_snapshot_secret(f->l, secret), 0);
-	assert_int_equal(store_open(f->db, STORE_READ_ONLY, &st, err,
+	assert_int_equal(ledger_snapshot_secret(f->lf.l, secret), 0);
+	assert_int_equal(store_open(f->lf.db, STORE_READ_ONLY, &st, err,
 	    sizeof(err)), 0);
 	record(f, "alice", "grant", "2026-11-29T10:00:00Z", NULL);
 	record(f, "bob", "grant", "2026-11-29T10:00:00Z",
@@ -455,10 +440,10 @@ test_consent_sets_are_shared_only_while_valid(void **state)
 
 	/* An entry that is not about consent leaves the generation alone. */
 	other = json_pack("{s:s}", "what", "test");
-	assert_int_equal(ledger_begin(f->l), 0);
-	assert_int_equal(ledger_append_json(f->l, "test", other, NULL, NULL),
+	assert_int_equal(ledger_begin(f->lf.l), 0);
+	assert_int_equal(ledger_append_json(f->lf.l, "test", other, NULL, NULL),
 	    0);
-	assert_int_equal(ledger_commit(f->l), 0);
+	assert_int_equal(ledger_commit(f->lf.l), 0);
 	json_decref(other);
 	b = snap_at(st, secret, "2026-11-29T11:30:00Z");
 	assert_int_equal(ledger_snapshot_generation(b), gen);
@@ -476,9 +461,9 @@ test_consent_sets_are_shared_only_while_valid(void **state)
 	ledger_snapshot_close(b);
 
 	/* So does an erasure. */
-	assert_int_equal(ledger_begin(f->l), 0);
-	assert_int_equal(ledger_subject_erase(f->l, "bob", NULL), 0);
-	assert_int_equal(ledger_commit(f->l), 0);
+	assert_int_equal(ledger_begin(f->lf.l), 0);
+	assert_int_equal(ledger_subject_erase(f->lf.l, "bob", NULL), 0);
+	assert_int_equal(ledger_commit(f->lf.l), 0);
 	b = snap_at(st, secret, "2026-11-29T11:30:00Z");
 	assert_int_equal(ledger_snapshot_generation(b), gen + 2);
 	assert_int_equal(ledger_snapshot_import(b, set), 0);
@@ -487,7 +472,7 @@ test_consent_sets_are_shared_only_while_valid(void **state)
 	ledger_consent_set_unref(set);
 
 	/* A snapshot opened from the file does not offer what it loads. */
-	assert_int_equal(ledger_snapshot_open(f->db, f->secret, 0,
+	assert_int_equal(ledger_snapshot_open(f->lf.db, f->lf.secret, 0,
 	    now_realtime(), &a, err, sizeof(err)), 0);
 	assert_int_equal(active(a, "carol"), 1);
 	assert_int_equal(ledger_snapshot_export(a, "train_ai_system", &set),

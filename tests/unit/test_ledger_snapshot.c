@@ -10,6 +10,7 @@
 
 #include "consent.h"
 #include "ledger.h"
+#include "ledger_fixture.h"
 #include "macro.h"
 
 /* 2025-01-01T00:00:00Z */
@@ -17,29 +18,18 @@
 #define SEC(n) (T0 + (usec_t)(n) * USEC_PER_SEC)
 
 struct fixture {
-	char dir[64];
-	char db[96], key[96], secret[96];
+	struct ledger_fixture lf;
 	struct ledger *l;
 };
 
 static int
 setup(void **state)
 {
-	struct ledger_options o = { .create = true,
-		.origin = "test.consentd.local/ledger" };
 	struct fixture *f = calloc(1, sizeof(*f));
-	char err[256];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/consentd-test-snapshot.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/ledger.db", f->dir);
-	snprintf(f->key, sizeof(f->key), "%s/ledger.key", f->dir);
-	snprintf(f->secret, sizeof(f->secret), "%s/subject.key", f->dir);
-	o.db_path = f->db;
-	o.key_path = f->key;
-	o.secret_path = f->secret;
-	assert_int_equal(ledger_open(&o, &f->l, err, sizeof(err)), 0);
+	ledger_fixture_open(&f->lf, "test-snapshot");
+	f->l = f->lf.l;
 	*state = f;
 	return 0;
 }
@@ -48,11 +38,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	ledger_close(f->l);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	ledger_fixture_close(&f->lf);
 	free(f);
 	return 0;
 }
@@ -94,7 +81,7 @@ snapshot(struct fixture *f, uint64_t size, usec_t at)
 	struct ledger_snapshot *s = NULL;
 	char err[512];
 
-	assert_int_equal(ledger_snapshot_open(f->db, f->secret, size, at, &s,
+	assert_int_equal(ledger_snapshot_open(f->lf.db, f->lf.secret, size, at, &s,
 	    err, sizeof(err)), 0);
 	return s;
 }
