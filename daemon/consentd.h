@@ -155,6 +155,9 @@ struct ledger_job {
 	struct daemon *daemon;
 };
 int ledger_service_start(struct daemon *d, struct ledger_service **ret);
+/* Refuses new jobs, runs the queued ones, stops the writer, and calls the
+ * done() of every job the loop did not get to (after the loop stopped). */
+void ledger_service_drain(struct ledger_service *s);
 void ledger_service_stop(struct ledger_service *s);
 /* Queues a job; -EAGAIN when the queue is full. Ownership passes on
  * success: the job is freed after done() returns. */

@@ -42,6 +42,10 @@ struct ledger_service {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct ledger_job *head, *tail;
+	/* Jobs run and handed back to the loop, whose done() has not run
+	 * yet (linked by next): at shutdown the loop no longer runs, and
+	 * ledger_service_drain() calls them. */
+	struct ledger_job *answered;
 	size_t queued;
 	bool stopping;
 	usec_t checkpoint_interval;
@@ -71,7 +75,15 @@ static void
 job_done_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ledger_job *job = arg;
+	struct ledger_service *s = job->daemon->ledger;
 
+	pthread_mutex_lock(&s->lock);
+	for (struct ledger_job **p = &s->answered; *p; p = &(*p)->next)
+		if (*p == job) {
+			*p = job->next;
+			break;
+		}
+	pthread_mutex_unlock(&s->lock);
 	if (job->done)
 		job->done(job);
 	ledger_job_free(job);
@@ -265,6 +277,10 @@ service_thread(void *arg)
 		while (batch) {
 			job = batch;
 			batch = job->next;
+			pthread_mutex_lock(&s->lock);
+			job->next = s->answered;
+			s->answered = job;
+			pthread_mutex_unlock(&s->lock);
 			event_active(job->ev, EV_TIMEOUT, 1);
 		}
 		pthread_mutex_lock(&s->lock);
@@ -371,17 +387,37 @@ fail:
 }
 
 void
+ledger_service_drain(struct ledger_service *s)
+{
+	if (!s || !s->running)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	s->running = false;
+	/* The answers the loop did not get to: sent now (on this thread,
+	 * the loop having stopped), so that nothing is left behind. */
+	for (;;) {
+		struct ledger_job *job;
+
+		pthread_mutex_lock(&s->lock);
+		job = s->answered;
+		pthread_mutex_unlock(&s->lock);
+		if (!job)
+			break;
+		event_del(job->ev);
+		job_done_cb(-1, 0, job);
+	}
+}
+
+void
 ledger_service_stop(struct ledger_service *s)
 {
 	if (!s)
 		return;
-	if (s->running) {
-		pthread_mutex_lock(&s->lock);
-		s->stopping = true;
-		pthread_cond_signal(&s->cond);
-		pthread_mutex_unlock(&s->lock);
-		pthread_join(s->thread, NULL);
-	}
+	ledger_service_drain(s);
 	ledger_close(s->writer);
 	ledger_close(s->reader);
 	for (size_t i = 0; i < s->nconns; i++)

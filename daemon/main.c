@@ -449,10 +449,14 @@ main(int argc, char *argv[])
 		fatal("Failed to create the event loop");
 	d.started_at = now_realtime();
 	r = run(&d);
-	server_free(d.server);
+	/* Checks in progress finish, queued appends are committed and
+	 * answered (the server is still there to send the answers), and
+	 * only then do the connections go. */
 	workers_stop(d.workers);
+	d.workers = NULL;
+	ledger_service_drain(d.ledger);
 	alerts_stop(&d);
-	/* After the server: queued appends are committed before exit. */
+	server_free(d.server);
 	ledger_service_stop(d.ledger);
 	policy_set_unref(d.policies);
 	free(d.metrics);

@@ -263,6 +263,39 @@ def test_bulk_and_single_appends_together():
         d.cleanup()
 
 
+def test_sigterm_during_bulk_import():
+    # Stopping while requests are queued and answers are on their way: the
+    # daemon commits what it acknowledged, answers or drops the rest
+    # without leaking (the sanitizer build checks), exits 0, and the
+    # ledger verifies.
+    d = Daemon().start()
+    try:
+        csv = os.path.join(d.tmp, "bulk.csv")
+        with open(csv, "w") as f:
+            f.write("subject,purpose\n")
+            for i in range(60000):
+                f.write("stop-%d,train_ai_system\n" % i)
+        vkey = os.path.join(d.tmp, "vkey")
+        with open(vkey, "w") as f:
+            f.write(d.ctl("ledger", "key", check=0).stdout)
+        imp = subprocess.Popen([CONSENTCTL, "--socket", d.socket, "consent",
+                                "import", csv], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        time.sleep(0.3)
+        assert_eq(d.stop(), 0)
+        out, _ = imp.communicate(timeout=30)
+        accepted = int(out.split(" accepted")[0].split()[-1])
+        p = verify_db(d, vkey)
+        assert_eq(p.returncode, 0, p.stdout + p.stderr)
+        # Every acknowledged event is in the log.
+        db = sqlite3.connect(os.path.join(d.state, "ledger.db"))
+        n = db.execute("SELECT count(*) FROM entries").fetchone()[0]
+        db.close()
+        assert n >= accepted, (n, accepted)
+    finally:
+        d.cleanup()
+
+
 def test_erasure_unlinks_and_still_verifies():
     d, vkey = populated()
     try:
@@ -768,6 +801,7 @@ run_tests([
     test_import_reports_bad_rows,
     test_import_in_order_across_requests,
     test_bulk_and_single_appends_together,
+    test_sigterm_during_bulk_import,
     test_erasure_unlinks_and_still_verifies,
     test_proofs_receipts_and_go_compatible_checkpoint,
     test_export_and_offline_verify,
