@@ -953,7 +953,7 @@ static const char subject_lookup_label[] = "consentd subject lookup v1";
 static const char subject_mac_label[] = "consentd subject map v1";
 
 int
-ledger_subject_lookup_key(struct hmac_key *key, const char *subject,
+ledger_subject_lookup_key(const struct hmac_key *key, const char *subject,
     size_t len, uint8_t out[STORE_LOOKUP_LEN])
 {
 	uint8_t msg[sizeof(subject_lookup_label) + LEDGER_SUBJECT_MAX];

@@ -205,7 +205,7 @@ int ledger_snapshot_tokens(const struct ledger_snapshot *s, uint8_t **ret,
 /* The subject map's lookup key: HMAC-SHA256(secret, label || subject),
  * with key an hmac_key of the secret. */
 struct hmac_key;
-int ledger_subject_lookup_key(struct hmac_key *key, const char *subject,
+int ledger_subject_lookup_key(const struct hmac_key *key, const char *subject,
     size_t len, uint8_t out[STORE_LOOKUP_LEN]);
 /* Copies the deployment secret (out may be NULL to test for one). */
 int ledger_snapshot_secret(const struct ledger *l, uint8_t out[32]);

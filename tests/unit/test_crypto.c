@@ -1,6 +1,9 @@
 /* Unit tests for lib/crypto against published test vectors. */
 #include "unit.h"
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
 #include "codec.h"
 #include "crypto.h"
 
@@ -66,65 +69,165 @@ test_sha256_stream(void **state)
 }
 
 /* RFC 4231, test cases 1-4, 6 and 7 (5 is a truncated MAC). */
+static const struct {
+	uint8_t key_byte;  /* key: key_len copies, unless key_text */
+	size_t key_len;
+	const char *key_text;
+	uint8_t data_byte; /* data: data_len copies, unless data_text */
+	size_t data_len;
+	const char *data_text;
+	const char *mac;
+} rfc4231[] = {
+	{ 0x0b, 20, NULL, 0, 0, "Hi There",
+	    "b0344c61d8db38535ca8afceaf0bf12b"
+	    "881dc200c9833da726e9376c2e32cff7" },
+	{ 0, 0, "Jefe", 0, 0, "what do ya want for nothing?",
+	    "5bdcc146bf60754e6a042426089575c7"
+	    "5a003f089d2739839dec58b964ec3843" },
+	{ 0xaa, 20, NULL, 0xdd, 50, NULL,
+	    "773ea91e36800e46854db8ebd09181a7"
+	    "2959098b3ef8c122d9635514ced565fe" },
+	{ 0, 25, NULL, 0xcd, 50, NULL,
+	    "82558a389a443c0ea4cc819899f2083a"
+	    "85f0faa3e578f8077a2e3ff46729665b" },
+	{ 0xaa, 131, NULL, 0, 0,
+	    "Test Using Larger Than Block-Size Key - Hash Key First",
+	    "60e431591ee0b67f0d8a26aacbf5b77f"
+	    "8e0bc6213728c5140546040f0ee37f54" },
+	{ 0xaa, 131, NULL, 0, 0,
+	    "This is a test using a larger than block-size key and a "
+	    "larger than block-size data. The key needs to be hashed "
+	    "before being used by the HMAC algorithm.",
+	    "9b09ffa71b942fcb27635fbcd5b0e944"
+	    "bfdc63644f0713938a7f51535c3a35e2" },
+};
+
+/* The key and data of test case i, in key[131] and data[50] unless they
+ * are text. */
+static void
+rfc4231_case(size_t i, uint8_t key[131], uint8_t data[50],
+    const void **ret_key, size_t *ret_keylen, const void **ret_data,
+    size_t *ret_len)
+{
+	*ret_key = key;
+	*ret_keylen = rfc4231[i].key_len;
+	*ret_data = data;
+	*ret_len = rfc4231[i].data_len;
+	if (rfc4231[i].key_text) {
+		*ret_key = rfc4231[i].key_text;
+		*ret_keylen = strlen(rfc4231[i].key_text);
+	} else if (rfc4231[i].key_byte) {
+		memset(key, rfc4231[i].key_byte, *ret_keylen);
+	} else {
+		/* Test case 4: 0x01, 0x02, ... 0x19. */
+		for (size_t j = 0; j < *ret_keylen; j++)
+			key[j] = (uint8_t)(j + 1);
+	}
+	if (rfc4231[i].data_text) {
+		*ret_data = rfc4231[i].data_text;
+		*ret_len = strlen(rfc4231[i].data_text);
+	} else {
+		memset(data, rfc4231[i].data_byte, *ret_len);
+	}
+}
+
 static void
 test_hmac_sha256(void **state)
 {
-	static const struct {
-		uint8_t key_byte;  /* key: key_len copies, unless key_text */
-		size_t key_len;
-		const char *key_text;
-		uint8_t data_byte; /* data: data_len copies, unless data_text */
-		size_t data_len;
-		const char *data_text;
-		const char *mac;
-	} tc[] = {
-		{ 0x0b, 20, NULL, 0, 0, "Hi There",
-		    "b0344c61d8db38535ca8afceaf0bf12b"
-		    "881dc200c9833da726e9376c2e32cff7" },
-		{ 0, 0, "Jefe", 0, 0, "what do ya want for nothing?",
-		    "5bdcc146bf60754e6a042426089575c7"
-		    "5a003f089d2739839dec58b964ec3843" },
-		{ 0xaa, 20, NULL, 0xdd, 50, NULL,
-		    "773ea91e36800e46854db8ebd09181a7"
-		    "2959098b3ef8c122d9635514ced565fe" },
-		{ 0, 25, NULL, 0xcd, 50, NULL,
-		    "82558a389a443c0ea4cc819899f2083a"
-		    "85f0faa3e578f8077a2e3ff46729665b" },
-		{ 0xaa, 131, NULL, 0, 0,
-		    "Test Using Larger Than Block-Size Key - Hash Key First",
-		    "60e431591ee0b67f0d8a26aacbf5b77f"
-		    "8e0bc6213728c5140546040f0ee37f54" },
-		{ 0xaa, 131, NULL, 0, 0,
-		    "This is a test using a larger than block-size key and a "
-		    "larger than block-size data. The key needs to be hashed "
-		    "before being used by the HMAC algorithm.",
-		    "9b09ffa71b942fcb27635fbcd5b0e944"
-		    "bfdc63644f0713938a7f51535c3a35e2" },
-	};
-
-	for (size_t i = 0; i < ELEMENTSOF(tc); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(rfc4231); i++) {
 		uint8_t key[131], data[50], mac[SHA256_LEN];
-		const void *k = key, *m = data;
-		size_t klen = tc[i].key_len, mlen = tc[i].data_len;
+		const void *k, *m;
+		size_t klen, mlen;
 
-		if (tc[i].key_text) {
-			k = tc[i].key_text;
-			klen = strlen(tc[i].key_text);
-		} else if (tc[i].key_byte) {
-			memset(key, tc[i].key_byte, klen);
-		} else {
-			/* Test case 4: 0x01, 0x02, ... 0x19. */
-			for (size_t j = 0; j < klen; j++)
-				key[j] = (uint8_t)(j + 1);
-		}
-		if (tc[i].data_text) {
-			m = tc[i].data_text;
-			mlen = strlen(tc[i].data_text);
-		} else {
-			memset(data, tc[i].data_byte, mlen);
-		}
+		rfc4231_case(i, key, data, &k, &klen, &m, &mlen);
 		assert_int_equal(hmac_sha256(k, klen, m, mlen, mac), 0);
-		assert_digest(mac, tc[i].mac);
+		assert_digest(mac, rfc4231[i].mac);
+	}
+}
+
+static void
+test_hmac_key_vectors(void **state)
+{
+	for (size_t i = 0; i < ELEMENTSOF(rfc4231); i++) {
+		uint8_t key[131], data[50], mac[SHA256_LEN];
+		struct hmac_key *hk = NULL;
+		const void *k, *m;
+		size_t klen, mlen;
+
+		rfc4231_case(i, key, data, &k, &klen, &m, &mlen);
+		assert_int_equal(hmac_key_new(k, klen, &hk), 0);
+		/* The key is unchanged by use: the same MAC twice. */
+		for (int round = 0; round < 2; round++) {
+			memset(mac, 0, sizeof(mac));
+			assert_int_equal(hmac_key_compute(hk, m, mlen, mac), 0);
+			assert_digest(mac, rfc4231[i].mac);
+		}
+		hmac_key_free(hk);
+	}
+	hmac_key_free(NULL);
+}
+
+/* HMAC through OpenSSL's EVP_MAC, as hmac_key_compute() once was. */
+static void
+evp_hmac(const void *key, size_t keylen, const void *data, size_t len,
+    uint8_t out[SHA256_LEN])
+{
+	static const uint8_t empty[1];
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+		    (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	size_t n = 0;
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_MAC_init(ctx, keylen ? key : empty, keylen,
+			     params), 1);
+	assert_int_equal(EVP_MAC_update(ctx, data, len), 1);
+	assert_int_equal(EVP_MAC_final(ctx, out, &n, SHA256_LEN), 1);
+	assert_int_equal(n, SHA256_LEN);
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+}
+
+/* Every key length around the block size (64) and every message length
+ * over five blocks, under one key each: the same MACs as OpenSSL's
+ * HMAC() and EVP_MAC. */
+static void
+test_hmac_key_matches_openssl(void **state)
+{
+	static const size_t keylens[] = { 0, 1, 16, 31, 32, 33, 55, 56, 63,
+		64, 65, 100, 128, 129, 200 };
+	uint8_t key[200], data[321];
+	uint32_t x = 2463534242u;
+
+	for (size_t i = 0; i < sizeof(key); i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		key[i] = (uint8_t)x;
+	}
+	for (size_t i = 0; i < sizeof(data); i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		data[i] = (uint8_t)x;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(keylens); i++) {
+		struct hmac_key *hk = NULL;
+
+		assert_int_equal(hmac_key_new(key, keylens[i], &hk), 0);
+		for (size_t len = 0; len <= sizeof(data); len++) {
+			uint8_t got[SHA256_LEN], one[SHA256_LEN];
+			uint8_t evp[SHA256_LEN];
+
+			assert_int_equal(hmac_key_compute(hk, data, len, got),
+			    0);
+			assert_int_equal(hmac_sha256(key, keylens[i], data,
+					     len, one), 0);
+			evp_hmac(key, keylens[i], data, len, evp);
+			assert_memory_equal(got, one, SHA256_LEN);
+			assert_memory_equal(got, evp, SHA256_LEN);
+		}
+		hmac_key_free(hk);
 	}
 }
 
@@ -260,6 +363,8 @@ main(void)
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_sha256_stream),
 		cmocka_unit_test(test_hmac_sha256),
+		cmocka_unit_test(test_hmac_key_vectors),
+		cmocka_unit_test(test_hmac_key_matches_openssl),
 		cmocka_unit_test(test_ed25519_vectors),
 		cmocka_unit_test(test_ed25519_rejects),
 		cmocka_unit_test(test_ed25519_generate),
