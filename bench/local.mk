@@ -24,12 +24,13 @@ bench_check_start_curl_CPPFLAGS = $(AM_CPPFLAGS) -DWITH_CURL
 bench_check_start_curl_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) \
 	$(ZLIB_CFLAGS) $(PCRE2_CFLAGS)
-bench_check_start_curl_LDADD = $(CURL_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) \
+bench_check_start_curl_LDADD = $(CURL_LIBS) $(HTTP_PARSER_LIBS) $(SQLITE_LIBS) \
+	$(CRYPTO_LIBS) \
 	$(YAML_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS) $(PCRE2_LIBS) -lm
 bench_check_start_nocurl_SOURCES = bench/check/start_probe.c
 bench_check_start_nocurl_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) \
 	$(PCRE2_CFLAGS)
-bench_check_start_nocurl_LDADD = $(SQLITE_LIBS) $(CRYPTO_LIBS) \
+bench_check_start_nocurl_LDADD = $(HTTP_PARSER_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) \
 	$(YAML_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS) $(PCRE2_LIBS) -lm
 EXTRA_DIST += bench/check/run.sh bench/check/gen-data.sh

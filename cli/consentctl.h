@@ -24,7 +24,7 @@ struct cli_ctx {
  * (printing usage to stdout and returning EXIT_OK). */
 typedef int (*cli_command_fn)(struct cli_ctx *ctx, int argc, char **argv);
 
-/* cli/http.c: requests to the daemon. On success *ret_status is the HTTP
+/* cli/http.c: requests to the daemon, one connection each. On success *ret_status is the HTTP
  * status and *ret_body the parsed JSON body (caller decrefs). Returns
  * -errno when the daemon cannot be reached (the caller exits 3). */
 int cli_request(struct cli_ctx *ctx, const char *method, const char *path,
@@ -33,6 +33,11 @@ int cli_request(struct cli_ctx *ctx, const char *method, const char *path,
  * or the exit status after reporting the failure. */
 int cli_call(struct cli_ctx *ctx, const char *method, const char *path,
     const json_t *body, json_t **ret);
+/* False if s holds a control character (which could end a header line). */
+bool cli_header_safe(const char *s);
+/* 0 if url is one --url accepts (https://HOST[:PORT][/PATH]), else
+ * -EPROTONOSUPPORT for another scheme or -EINVAL. */
+int cli_check_url(const char *url);
 /* Percent-encodes a path segment or query value; malloc'd. */
 char *cli_escape_path(const char *s);
 /* Prints an API error body {"error":{...}} (or a transport failure) to

@@ -1,107 +1,512 @@
-/* consentctl's transport: HTTP to the daemon with libcurl, over its Unix
- * socket (CURLOPT_UNIX_SOCKET_PATH) or, with --url, over TCP/TLS. */
+/* consentctl's transport: HTTP/1.1 to the daemon, over its Unix socket or,
+ * with --url, over TCP with TLS (OpenSSL). One connection per request
+ * ("Connection: close"); responses are parsed by http-parser.
+ *
+ * consentctl does not use libcurl: loading it and the 29 libraries it
+ * brings took most of a `consentctl check` (docs/architecture.md). */
 #include "config.h"
 
-#include <curl/curl.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <http_parser.h>
+#include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
 
 #include "buf.h"
 #include "consentctl.h"
 #include "json.h"
 
 #define CLI_MAX_RESPONSE ((size_t)256 << 20)
+#define CLI_CONNECT_TIMEOUT_MS 10000
+/* A daemon that sends or accepts nothing for this long is given up on. */
+#define CLI_STALL_TIMEOUT_S 600
 
-static size_t
-cli_write(char *data, size_t size, size_t n, void *userdata)
+/* Where requests go: the daemon's socket, or --url split up. */
+struct cli_target {
+	char host[256];     /* TCP only; no brackets around IPv6 literals */
+	char port[8];
+	char prefix[1024];  /* path of the URL, without a trailing '/' */
+	bool tls;
+};
+
+struct cli_conn {
+	int fd;
+	SSL_CTX *tls_ctx;
+	SSL *tls;
+	char err[256]; /* why the last operation failed */
+};
+
+struct cli_response {
+	struct buf body;
+	bool complete;
+	bool too_big;
+};
+
+static int
+parse_url(const char *url, struct cli_target *ret)
 {
-	struct buf *b = userdata;
+	struct http_parser_url u;
+	size_t len = strlen(url);
 
-	if (buf_append(b, data, size * n) < 0)
-		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
-	return size * n;
+	memset(ret, 0, sizeof(*ret));
+	http_parser_url_init(&u);
+	if (http_parser_parse_url(url, len, 0, &u) != 0 ||
+	    !(u.field_set & (1 << UF_SCHEMA)) || !(u.field_set & (1 << UF_HOST)) ||
+	    (u.field_set & ((1 << UF_QUERY) | (1 << UF_FRAGMENT) |
+		(1 << UF_USERINFO))))
+		return -EINVAL;
+	if (u.field_data[UF_SCHEMA].len != 5 ||
+	    strncasecmp(url + u.field_data[UF_SCHEMA].off, "https", 5) != 0)
+		return -EPROTONOSUPPORT;
+	if (u.field_data[UF_HOST].len >= sizeof(ret->host))
+		return -EINVAL;
+	memcpy(ret->host, url + u.field_data[UF_HOST].off,
+	    u.field_data[UF_HOST].len);
+	snprintf(ret->port, sizeof(ret->port), "%u",
+	    (u.field_set & (1 << UF_PORT)) ? u.port : 443u);
+	if (u.field_set & (1 << UF_PATH)) {
+		size_t n = u.field_data[UF_PATH].len;
+
+		while (n > 0 && url[u.field_data[UF_PATH].off + n - 1] == '/')
+			n--;
+		if (n >= sizeof(ret->prefix))
+			return -EINVAL;
+		memcpy(ret->prefix, url + u.field_data[UF_PATH].off, n);
+	}
+	ret->tls = true;
+	return 0;
+}
+
+static void
+conn_close(struct cli_conn *c)
+{
+	if (c->tls) {
+		SSL_free(c->tls);
+		c->tls = NULL;
+	}
+	if (c->tls_ctx) {
+		SSL_CTX_free(c->tls_ctx);
+		c->tls_ctx = NULL;
+	}
+	if (c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
+	}
+}
+
+static int
+conn_fail(struct cli_conn *c, int r, const char *fmt, ...) _printf_(3, 4);
+
+static int
+conn_fail(struct cli_conn *c, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* The first error OpenSSL queued, for messages; clears the queue. */
+static const char *
+tls_error(char *out, size_t n)
+{
+	unsigned long e = ERR_get_error();
+
+	if (e == 0)
+		snprintf(out, n, "TLS failure");
+	else
+		ERR_error_string_n(e, out, n);
+	ERR_clear_error();
+	return out;
+}
+
+static void
+set_stall_timeout(int fd)
+{
+	struct timeval tv = { .tv_sec = CLI_STALL_TIMEOUT_S };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static int
+connect_unix(struct cli_conn *c, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return conn_fail(c, -ENAMETOOLONG, "socket path too long");
+	memcpy(sa.sun_path, path, strlen(path));
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return conn_fail(c, -errno, "socket: %s", strerror(errno));
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return conn_fail(c, -errno, "%s", strerror(errno));
+	set_stall_timeout(c->fd);
+	return 0;
+}
+
+/* Connects to one address, giving up after CLI_CONNECT_TIMEOUT_MS. */
+static int
+connect_addr(const struct addrinfo *ai)
+{
+	struct pollfd pfd;
+	int fd, err = 0, flags;
+	socklen_t len = sizeof(err);
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    ai->ai_protocol);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		if (errno != EINPROGRESS) {
+			err = errno;
+			goto fail;
+		}
+		pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
+		for (;;) {
+			int n = poll(&pfd, 1, CLI_CONNECT_TIMEOUT_MS);
+
+			if (n > 0)
+				break;
+			if (n == 0) {
+				err = ETIMEDOUT;
+				goto fail;
+			}
+			if (errno != EINTR) {
+				err = errno;
+				goto fail;
+			}
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err)
+			goto fail;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		err = errno;
+		goto fail;
+	}
+	set_stall_timeout(fd);
+	return fd;
+fail:
+	close(fd);
+	return -err;
+}
+
+static int
+connect_tcp(struct cli_conn *c, const struct cli_target *t)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_ADDRCONFIG };
+	struct addrinfo *res = NULL;
+	int r, fd = -ECONNREFUSED;
+
+	r = getaddrinfo(t->host, t->port, &hints, &res);
+	if (r != 0)
+		return conn_fail(c, -EHOSTUNREACH, "%s: %s", t->host,
+		    gai_strerror(r));
+	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		fd = connect_addr(ai);
+		if (fd >= 0)
+			break;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return conn_fail(c, fd, "%s", strerror(-fd));
+	c->fd = fd;
+	return 0;
+}
+
+/* TLS 1.2 or later; the server's certificate is checked against --cacert
+ * (or the system's CAs) and the URL's host name or address. */
+static int
+tls_start(struct cli_conn *c, struct cli_ctx *ctx, const struct cli_target *t)
+{
+	const char *key = ctx->key ? ctx->key : ctx->cert;
+	char e[200];
+	unsigned char ip[16];
+	long v;
+
+	c->tls_ctx = SSL_CTX_new(TLS_client_method());
+	if (!c->tls_ctx)
+		return conn_fail(c, -ENOMEM, "%s", tls_error(e, sizeof(e)));
+	SSL_CTX_set_min_proto_version(c->tls_ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(c->tls_ctx, SSL_VERIFY_PEER, NULL);
+	if (ctx->cacert ?
+	    SSL_CTX_load_verify_locations(c->tls_ctx, ctx->cacert, NULL) != 1 :
+	    SSL_CTX_set_default_verify_paths(c->tls_ctx) != 1)
+		return conn_fail(c, -EINVAL, "cannot load CA certificates%s%s: %s",
+		    ctx->cacert ? " from " : "", ctx->cacert ? ctx->cacert : "",
+		    tls_error(e, sizeof(e)));
+	if (ctx->cert &&
+	    (SSL_CTX_use_certificate_chain_file(c->tls_ctx, ctx->cert) != 1 ||
+		SSL_CTX_use_PrivateKey_file(c->tls_ctx, key, SSL_FILETYPE_PEM) != 1 ||
+		SSL_CTX_check_private_key(c->tls_ctx) != 1))
+		return conn_fail(c, -EINVAL, "cannot use client certificate %s: %s",
+		    ctx->cert, tls_error(e, sizeof(e)));
+	c->tls = SSL_new(c->tls_ctx);
+	if (!c->tls || SSL_set_fd(c->tls, c->fd) != 1)
+		return conn_fail(c, -ENOMEM, "%s", tls_error(e, sizeof(e)));
+	if (inet_pton(AF_INET, t->host, ip) == 1 ||
+	    inet_pton(AF_INET6, t->host, ip) == 1) {
+		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->tls),
+			t->host) != 1)
+			return conn_fail(c, -EINVAL, "%s", tls_error(e, sizeof(e)));
+	} else if (SSL_set_tlsext_host_name(c->tls, t->host) != 1 ||
+	    SSL_set1_host(c->tls, t->host) != 1)
+		return conn_fail(c, -EINVAL, "%s", tls_error(e, sizeof(e)));
+	if (SSL_connect(c->tls) != 1) {
+		v = SSL_get_verify_result(c->tls);
+		if (v != X509_V_OK) {
+			ERR_clear_error();
+			return conn_fail(c, -EPERM,
+			    "the server's certificate is not trusted: %s",
+			    X509_verify_cert_error_string(v));
+		}
+		return conn_fail(c, -ECONNABORTED, "TLS handshake failed: %s",
+		    tls_error(e, sizeof(e)));
+	}
+	return 0;
+}
+
+/* Writes everything; a peer that went away gives -EPIPE, never SIGPIPE. */
+static int
+conn_write(struct cli_conn *c, const char *data, size_t len)
+{
+	sigset_t pipe_set, old;
+	struct timespec zero = { 0 };
+	int r = 0;
+
+	if (!c->tls) {
+		while (len > 0) {
+			ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return -errno;
+			data += n;
+			len -= (size_t)n;
+		}
+		return 0;
+	}
+	/* OpenSSL writes with write(2): hold SIGPIPE back, and take it
+	 * away again if this write raised it. */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	while (len > 0) {
+		size_t n;
+
+		if (SSL_write_ex(c->tls, data, len, &n) != 1) {
+			r = errno == EPIPE ? -EPIPE : -ECONNRESET;
+			ERR_clear_error();
+			break;
+		}
+		data += n;
+		len -= n;
+	}
+	if (r == -EPIPE && !sigismember(&old, SIGPIPE))
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+/* Reads up to n bytes: > 0 read, 0 end of stream, < 0 -errno. */
+static ssize_t
+conn_read(struct cli_conn *c, char *data, size_t n)
+{
+	if (!c->tls) {
+		for (;;) {
+			ssize_t r = recv(c->fd, data, n, 0);
+
+			if (r >= 0)
+				return r;
+			if (errno != EINTR)
+				return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		}
+	}
+	size_t got;
+
+	if (SSL_read_ex(c->tls, data, n, &got) == 1)
+		return (ssize_t)got;
+	int e = SSL_get_error(c->tls, 0);
+	ERR_clear_error();
+	if (e == SSL_ERROR_ZERO_RETURN)
+		return 0;
+	return errno == EAGAIN ? -ETIMEDOUT : -ECONNRESET;
+}
+
+static int
+on_body(http_parser *p, const char *at, size_t len)
+{
+	struct cli_response *resp = p->data;
+
+	if (buf_append(&resp->body, at, len) < 0) {
+		resp->too_big = true;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+on_message_complete(http_parser *p)
+{
+	struct cli_response *resp = p->data;
+
+	resp->complete = true;
+	http_parser_pause(p, 1);
+	return 0;
+}
+
+/* Reads and parses the response; *status is its HTTP status. */
+static int
+read_response(struct cli_conn *c, struct cli_response *resp, long *status)
+{
+	http_parser_settings settings = {
+		.on_body = on_body,
+		.on_message_complete = on_message_complete,
+	};
+	http_parser parser;
+	char chunk[65536];
+
+	http_parser_init(&parser, HTTP_RESPONSE);
+	parser.data = resp;
+	while (!resp->complete) {
+		ssize_t n = conn_read(c, chunk, sizeof(chunk));
+		size_t used;
+
+		if (n < 0)
+			return conn_fail(c, (int)n, "reading the response: %s",
+			    strerror((int)-n));
+		used = http_parser_execute(&parser, &settings, chunk, (size_t)n);
+		if (resp->complete)
+			break;
+		if (resp->too_big)
+			return conn_fail(c, -EFBIG,
+			    "the response is larger than %zu MiB",
+			    CLI_MAX_RESPONSE >> 20);
+		if (n == 0)
+			return conn_fail(c, -ECONNRESET,
+			    "the connection closed before the response was complete");
+		if (HTTP_PARSER_ERRNO(&parser) != HPE_OK || used != (size_t)n)
+			return conn_fail(c, -EBADMSG,
+			    "the response is not valid HTTP: %s",
+			    http_errno_description(HTTP_PARSER_ERRNO(&parser)));
+	}
+	*status = parser.status_code;
+	return 0;
+}
+
+bool
+cli_header_safe(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static int
+build_request(struct buf *req, struct cli_ctx *ctx, const struct cli_target *t,
+    const char *method, const char *path, size_t body_len, bool has_body)
+{
+	int r;
+
+	r = buf_printf(req, "%s %s%s HTTP/1.1\r\n", method, t->prefix, path);
+	if (r >= 0 && t->tls)
+		r = buf_printf(req, strchr(t->host, ':') ? "Host: [%s]:%s\r\n" :
+		    "Host: %s:%s\r\n", t->host, t->port);
+	else if (r >= 0)
+		r = buf_append_str(req, "Host: localhost\r\n");
+	if (r >= 0)
+		r = buf_append_str(req, "User-Agent: consentctl/" PACKAGE_VERSION
+		    "\r\nAccept: application/json\r\nConnection: close\r\n");
+	if (r >= 0 && ctx->token)
+		r = buf_printf(req, "Authorization: Bearer %s\r\n", ctx->token);
+	if (r >= 0 && has_body)
+		r = buf_append_str(req, "Content-Type: application/json\r\n");
+	if (r >= 0 && (has_body || strcmp(method, "GET") != 0))
+		r = buf_printf(req, "Content-Length: %zu\r\n", body_len);
+	if (r >= 0)
+		r = buf_append_str(req, "\r\n");
+	return r;
 }
 
 int
 cli_request(struct cli_ctx *ctx, const char *method, const char *path,
     const json_t *body, long *ret_status, json_t **ret_body)
 {
-	_cleanup_buf_ struct buf resp = BUF_INIT(CLI_MAX_RESPONSE);
-	_cleanup_free_ char *payload = NULL, *url = NULL;
-	struct curl_slist *headers = NULL;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	CURL *curl;
-	CURLcode rc;
+	struct cli_response resp = { .body = BUF_INIT(CLI_MAX_RESPONSE) };
+	_cleanup_buf_ struct buf req = BUF_INIT(0);
+	_cleanup_free_ char *payload = NULL;
+	struct cli_conn c = { .fd = -1 };
+	struct cli_target t = { .tls = false };
+	size_t payload_len = 0;
 	long status = 0;
 	json_t *parsed = NULL;
-	int r = 0;
+	int r, wr;
 
-	if (asprintf(&url, "%s%s", ctx->url ? ctx->url : "http://localhost",
-		path) < 0)
-		return -ENOMEM;
-	curl = curl_easy_init();
-	if (!curl)
-		return -ENOMEM;
-	if (!ctx->url)
-		curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, ctx->socket_path);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, cli_write);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 600L);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "consentctl/" PACKAGE_VERSION);
-	if (ctx->cacert)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, ctx->cacert);
-	if (ctx->cert)
-		curl_easy_setopt(curl, CURLOPT_SSLCERT, ctx->cert);
-	if (ctx->key)
-		curl_easy_setopt(curl, CURLOPT_SSLKEY, ctx->key);
-	headers = curl_slist_append(headers, "Accept: application/json");
-	if (ctx->token) {
-		_cleanup_free_ char *h = NULL;
-		if (asprintf(&h, "Authorization: Bearer %s", ctx->token) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		headers = curl_slist_append(headers, h);
+	if (ctx->url && parse_url(ctx->url, &t) < 0) {
+		fprintf(stderr, "consentctl: --url must be https://HOST[:PORT][/PATH]\n");
+		return -EINVAL;
 	}
-	if (ctx->url) {
-		/* Only TLS for the network: never send a token in clear. */
-		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
-		curl_easy_setopt(curl, CURLOPT_SSLVERSION,
-		    (long)CURL_SSLVERSION_TLSv1_2);
-	}
+	if (ctx->token && !cli_header_safe(ctx->token))
+		return -EINVAL; /* main() refuses such a token */
 	if (body) {
 		payload = json_dumps_checked(body, JSON_COMPACT | JSON_ENCODE_ANY);
-		if (!payload) {
-			r = -ENOMEM;
-			goto out;
-		}
-		headers = curl_slist_append(headers,
-		    "Content-Type: application/json");
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, payload);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)strlen(payload));
+		if (!payload)
+			return -ENOMEM;
+		payload_len = strlen(payload);
 	}
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-	rc = curl_easy_perform(curl);
-	if (rc != CURLE_OK) {
+	r = build_request(&req, ctx, &t, method, path, payload_len, body != NULL);
+	if (r < 0)
+		return r;
+
+	r = t.tls ? connect_tcp(&c, &t) : connect_unix(&c, ctx->socket_path);
+	if (r >= 0 && t.tls)
+		r = tls_start(&c, ctx, &t);
+	if (r >= 0) {
+		/* A daemon that refuses a request may answer and close before
+		 * reading all of it: its answer still counts. */
+		wr = conn_write(&c, req.data, req.len);
+		if (wr >= 0 && payload_len > 0)
+			wr = conn_write(&c, payload, payload_len);
+		r = read_response(&c, &resp, &status);
+		if (r < 0 && wr < 0)
+			r = conn_fail(&c, wr, "sending the request: %s",
+			    strerror(-wr));
+	}
+	if (r < 0) {
 		if (!ctx->quiet)
 			fprintf(stderr, "consentctl: cannot reach consentd at %s: %s\n",
-			    ctx->url ? ctx->url : ctx->socket_path,
-			    *errbuf ? errbuf : curl_easy_strerror(rc));
-		r = rc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -ECONNREFUSED;
+			    ctx->url ? ctx->url : ctx->socket_path, c.err);
+		r = r == -ENOMEM ? -ENOMEM : -ECONNREFUSED;
 		goto out;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	if (resp.len > 0) {
+	if (resp.body.len > 0) {
 		char err[256];
-		parsed = json_parse(resp.data, resp.len, err, sizeof(err));
+		parsed = json_parse(resp.body.data, resp.body.len, err, sizeof(err));
 		if (!parsed && status >= 400) {
-			/* A page from the HTTP layer itself (such as a 413
-			 * for a body over the limit): keep the status. */
+			/* A page from the HTTP layer itself: keep the status. */
 			*ret_status = status;
 			*ret_body = NULL;
 			goto out;
@@ -116,9 +521,17 @@ cli_request(struct cli_ctx *ctx, const char *method, const char *path,
 	*ret_status = status;
 	*ret_body = parsed;
 out:
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(curl);
+	conn_close(&c);
+	buf_free(&resp.body);
 	return r;
+}
+
+int
+cli_check_url(const char *url)
+{
+	struct cli_target t;
+
+	return parse_url(url, &t);
 }
 
 int
@@ -148,9 +561,23 @@ cli_call(struct cli_ctx *ctx, const char *method, const char *path,
 char *
 cli_escape_path(const char *s)
 {
-	char *e = curl_easy_escape(NULL, s, 0);
-	char *copy = e ? strdup(e) : NULL;
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf b = BUF_INIT(0);
 
-	curl_free(e);
-	return copy;
+	if (buf_reserve(&b, strlen(s) * 3 + 1) < 0)
+		return NULL;
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || strchr("-._~", ch)) {
+			b.data[b.len++] = (char)ch;
+			continue;
+		}
+		b.data[b.len++] = '%';
+		b.data[b.len++] = hex[ch >> 4];
+		b.data[b.len++] = hex[ch & 15];
+	}
+	b.data[b.len] = '\0';
+	return buf_steal(&b);
 }

@@ -1,7 +1,8 @@
 # cli/: consentctl.
 noinst_LTLIBRARIES += cli/libcli.la
 cli_libcli_la_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
-cli_libcli_la_LIBADD = rules/librules.la lib/libcore.la $(CURL_LIBS) $(DEP_LIBS)
+cli_libcli_la_LIBADD = rules/librules.la lib/libcore.la $(HTTP_PARSER_LIBS) \
+	$(DEP_LIBS)
 cli_libcli_la_SOURCES = \
 	cli/consentctl.h \
 	cli/http.c \

@@ -1,7 +1,6 @@
 /* consentctl: the command-line client for consentd, and its offline tools. */
 #include "config.h"
 
-#include <curl/curl.h>
 #include <getopt.h>
 #include <string.h>
 
@@ -111,7 +110,7 @@ main(int argc, char *argv[])
 	};
 	struct cli_ctx ctx = { 0 };
 	_cleanup_free_ char *socket_default = NULL;
-	int c, r;
+	int c;
 
 	/* '+': stop at the command name; its options are its own. */
 	while ((c = getopt_long(argc, argv, "+s:jqhV", longopts, NULL)) != -1) {
@@ -157,8 +156,12 @@ main(int argc, char *argv[])
 	}
 	if (!ctx.token && getenv("CONSENTD_TOKEN") && *getenv("CONSENTD_TOKEN"))
 		ctx.token = getenv("CONSENTD_TOKEN");
-	if (ctx.url && strncmp(ctx.url, "https://", 8) != 0) {
-		fprintf(stderr, "consentctl: --url must be an https:// URL\n");
+	if (ctx.token && !cli_header_safe(ctx.token)) {
+		fprintf(stderr, "consentctl: the token must not contain control characters\n");
+		return EXIT_USAGE;
+	}
+	if (ctx.url && cli_check_url(ctx.url) < 0) {
+		fprintf(stderr, "consentctl: --url must be an https:// URL: https://HOST[:PORT][/PATH]\n");
 		return EXIT_USAGE;
 	}
 	if (!ctx.socket_path) {
@@ -168,15 +171,7 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
 		if (strcmp(commands[i].name, argv[optind]) != 0)
 			continue;
-		if (!commands[i].offline &&
-		    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			fprintf(stderr, "consentctl: failed to initialize libcurl\n");
-			return EXIT_UNAVAILABLE;
-		}
-		r = commands[i].fn(&ctx, argc - optind, argv + optind);
-		if (!commands[i].offline)
-			curl_global_cleanup();
-		return r;
+		return commands[i].fn(&ctx, argc - optind, argv + optind);
 	}
 	fprintf(stderr, "consentctl: unknown command '%s' (see 'consentctl --help')\n",
 	    argv[optind]);

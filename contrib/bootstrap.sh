@@ -9,7 +9,7 @@ shift
 
 packages="build-essential autoconf automake libtool pkg-config
 libsqlite3-dev libssl-dev libcurl4-openssl-dev libyaml-dev libjansson-dev
-libevent-dev zlib1g-dev libpcre2-dev libcmocka-dev python3 sqlite3
+libevent-dev zlib1g-dev libpcre2-dev libhttp-parser-dev libcmocka-dev python3 sqlite3
 clang libfuzzer-14-dev libclang-rt-14-dev valgrind golang-go golang-golang-x-mod-dev
 python3-numpy python3-scipy ripgrep curl"
 

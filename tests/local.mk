@@ -30,6 +30,7 @@ integration_tests = \
 	tests/integration/test_access.py \
 	tests/integration/test_alerts.py \
 	tests/integration/test_tls.py \
+	tests/integration/test_transport.py \
 	tests/integration/test_drills.py \
 	tests/integration/test_valgrind.py \
 	tests/integration/test_systemd.sh

@@ -1,11 +1,13 @@
 /* Process-start probe (bench/check/run.sh): a program that does nothing,
  * linked like consentctl (the same libraries, -z now), to time what
  * loading those libraries costs at every consentctl start. Built twice:
- * start_curl with consentctl's libraries, start_nocurl without libcurl
- * (whose dependencies are most of the list). Each library is referenced
- * on a path never taken, so that none is dropped at link time. */
+ * start_nocurl with consentctl's libraries, start_curl with libcurl added
+ * (as consentctl was linked when libcurl was its transport; libcurl's
+ * dependencies would be most of the list). Each library is referenced on
+ * a path never taken, so that none is dropped at link time. */
 #include "config.h"
 
+#include <http_parser.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -26,6 +28,7 @@ main(int argc, char **argv)
 		    (const void *)EVP_sha256(), yaml_get_version_string(),
 		    (void *)json_object(), zlibVersion());
 		pcre2_code_free(NULL);
+		printf("%lu\n", http_parser_version());
 #ifdef WITH_CURL
 		curl_easy_cleanup(curl_easy_init());
 #endif

@@ -4,9 +4,13 @@ mapped to roles, refusals; certificates made by the test's own CA."""
 import hashlib
 import json
 import os
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
+import tempfile
+import threading
 
 from harness import CONSENTCTL, Daemon, assert_eq, run_tests
 
@@ -24,6 +28,7 @@ def make_pki(dir):
        "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out",
        "ca.pem", "-days", "2", "-subj", "/CN=consentd test CA", cwd=dir)
     for name, ext in (("server", "subjectAltName=IP:127.0.0.1,DNS:localhost"),
+                      ("wrongname", "subjectAltName=DNS:elsewhere.example"),
                       ("pipeline", "extendedKeyUsage=clientAuth"),
                       ("stranger", "extendedKeyUsage=clientAuth")):
         sh("openssl", "req", "-newkey", "ec", "-pkeyopt",
@@ -128,7 +133,110 @@ def test_old_tls_refused_and_key_permissions():
         d.cleanup()
 
 
+def fake_tls_server(pki, cert, answer):
+    """A one-connection TLS server with one of the test CA's certificates:
+    reads a request head, sends `answer`. Returns (port, thread, seen)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain("%s/%s.pem" % (pki, cert), "%s/%s.key" % (pki, cert))
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    seen = {"request": b""}
+
+    def serve():
+        conn, _ = lsock.accept()
+        conn.settimeout(20)
+        try:
+            s = ctx.wrap_socket(conn, server_side=True)
+            while b"\r\n\r\n" not in seen["request"]:
+                data = s.recv(65536)
+                if not data:
+                    break
+                seen["request"] += data
+            s.sendall(answer)
+            s.close()
+        except (ssl.SSLError, OSError) as e:
+            seen["error"] = e
+        finally:
+            conn.close()
+            lsock.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return lsock.getsockname()[1], t, seen
+
+
+def test_client_checks_names_and_sends_prefix():
+    tmp = tempfile.mkdtemp(prefix="consentctl-tls-")
+    try:
+        make_pki(tmp)
+        health = json.dumps({"status": "ok", "version": "fake"}).encode()
+        answer = (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n"
+                  % len(health)) + health
+        # The certificate names 127.0.0.1: the path of the URL is put
+        # before the request's, and Host names the URL's host and port.
+        port, t, seen = fake_tls_server(tmp, "server", answer)
+        p = subprocess.run([CONSENTCTL, "--url",
+                            "https://127.0.0.1:%d/base/" % port, "--cacert",
+                            tmp + "/ca.pem", "--json", "status"],
+                           capture_output=True, text=True, timeout=30)
+        t.join(20)
+        assert_eq(p.returncode, 0, p.stderr)
+        assert_eq(json.loads(p.stdout)["version"], "fake")
+        head = seen["request"].decode().split("\r\n")
+        assert_eq(head[0], "GET /base/v1/health HTTP/1.1")
+        assert "Host: 127.0.0.1:%d" % port in head, head
+        # A certificate from the right CA for another name is refused.
+        port, t, seen = fake_tls_server(tmp, "wrongname", answer)
+        p = subprocess.run([CONSENTCTL, "--url", "https://127.0.0.1:%d" % port,
+                            "--cacert", tmp + "/ca.pem", "status"],
+                           capture_output=True, text=True, timeout=30)
+        t.join(20)
+        assert_eq(p.returncode, 3, p.stderr)
+        assert "not trusted" in p.stderr, p.stderr
+        assert_eq(seen["request"], b"")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_host_names_and_key_in_the_certificate_file():
+    d = tls_daemon().start()
+    try:
+        port = d.url.rsplit(":", 1)[1]
+        # By name: localhost is in the certificate (and may resolve to
+        # ::1 first, where nothing listens).
+        p = subprocess.run([CONSENTCTL, "--url", "https://localhost:" + port,
+                            "--cacert", d.pki + "/ca.pem", "status"],
+                           capture_output=True, text=True, timeout=30)
+        assert_eq(p.returncode, 0, p.stderr)
+        # A client certificate whose key is in the same file.
+        both = d.pki + "/pipeline-both.pem"
+        with open(both, "w") as f:
+            for part in ("pipeline.pem", "pipeline.key"):
+                with open(os.path.join(d.pki, part)) as g:
+                    f.write(g.read())
+        os.chmod(both, 0o600)
+        p = subprocess.run([CONSENTCTL, "--url", d.url, "--cacert",
+                            d.pki + "/ca.pem", "--cert", both, "job",
+                            "finish", "nope"],
+                           capture_output=True, text=True, timeout=30)
+        assert_eq(p.returncode, 2, p.stderr)
+        assert "needs the" not in p.stderr, p.stderr
+        # A certificate file that does not exist is an error before any
+        # request.
+        p = subprocess.run([CONSENTCTL, "--url", d.url, "--cacert",
+                            d.pki + "/ca.pem", "--cert", d.pki + "/none.pem",
+                            "status"], capture_output=True, text=True,
+                           timeout=30)
+        assert_eq(p.returncode, 3, p.stderr)
+        assert "cannot use client certificate" in p.stderr, p.stderr
+    finally:
+        d.cleanup()
+
+
 run_tests([
     test_roles_over_tls,
     test_old_tls_refused_and_key_permissions,
+    test_client_checks_names_and_sends_prefix,
+    test_host_names_and_key_in_the_certificate_file,
 ])
