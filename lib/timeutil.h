@@ -15,6 +15,8 @@ typedef int64_t usec_t;
 
 usec_t now_realtime(void);
 usec_t now_monotonic(void);
+/* The monotonic clock in nanoseconds, for timing short pieces of work. */
+uint64_t now_monotonic_nsec(void);
 
 /* Parses RFC 3339 ("2026-11-29T10:00:00Z", "...T10:00:00.5+01:00"); also a
  * bare date ("2026-11-29", midnight UTC). -EINVAL on anything else. */

@@ -28,7 +28,8 @@ struct check {
 	void *state;                  /* owned by the check's ops */
 	bool done;                    /* the outcome is final: rows are
 				       * skipped, end() is not called */
-	uint64_t usec;                /* time spent in this check */
+	uint64_t nsec;                /* time spent in this check (for
+				       * records, an estimate: eval.c) */
 };
 
 struct check_ops {

@@ -2,6 +2,7 @@
  * in tests/data/eval/<case>/case.json, and the interfaces around them. */
 #include "unit.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 
 #include "buf.h"
@@ -398,6 +399,69 @@ t_names(void **state)
 	assert_string_equal(policy_mode_name(POLICY_SHADOW), "shadow");
 }
 
+/* A consent source whose every lookup takes at least 20 us. */
+static int
+slow_lookup(void *userdata, const char *subject, size_t len,
+    const char *purpose)
+{
+	usec_t t0 = now_monotonic();
+
+	(*(unsigned *)userdata)++;
+	while (now_monotonic() - t0 < 20)
+		;
+	return 1;
+}
+
+/* A rule's duration_us over many records, timed one record in 64 after
+ * the first 1024, still counts every record: at least 20 us for each of
+ * 5000 lookups. */
+static void
+t_duration_sampled(void **state)
+{
+	static const char policy[] = "name: slow\nrules:\n"
+				     "  - name: consented\n"
+				     "    consent: { max_missing: 0 }\n";
+	static const char manifest[] = "dataset: many\npath: many.csv\n"
+				       "subject_field: user_id\nfields:\n"
+				       "  user_id: { category: user.unique_id, "
+				       "role: identifier }\n";
+	char dir[] = "/tmp/consentd-eval-XXXXXX", path[64];
+	_cleanup_policy_ struct policy *p = NULL;
+	_cleanup_manifest_ struct manifest *m = NULL;
+	_cleanup_eval_result_ struct eval_result *res = NULL;
+	unsigned lookups = 0;
+	struct consent_source src = { .userdata = &lookups,
+		.lookup = slow_lookup };
+	struct eval_options opt = { .purpose = "x", .consent = &src };
+	struct diag d = { 0 };
+	uint64_t us;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/many.csv", dir);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fprintf(f, "user_id\n");
+	for (int i = 0; i < 5000; i++)
+		fprintf(f, "u%d\n", i);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(policy_parse_string("slow", policy,
+			     sizeof(policy) - 1, &p, &d, NULL),
+	    0);
+	assert_int_equal(manifest_parse_string("many", manifest,
+			     sizeof(manifest) - 1, dir, &m, &d, NULL),
+	    0);
+	assert_int_equal(eval_run(&p, 1, &m, 1, &opt, &res), 0);
+	assert_int_equal(lookups, 5000);
+	assert_int_equal(res->datasets[0].rows, 5000);
+	us = res->policies[0].rules[0].duration_us;
+	if (us < 5000 * 20 * 9 / 10)
+		fail_msg("duration_us %" PRIu64 " for 5000 lookups of 20 us",
+		    us);
+	unlink(path);
+	rmdir(dir);
+}
+
 static int closed;
 
 static void
@@ -531,6 +595,7 @@ main(void)
 		cmocka_unit_test(t_invalid_arguments),
 		cmocka_unit_test(t_names),
 		cmocka_unit_test(t_consent_source_close),
+		cmocka_unit_test(t_duration_sampled),
 		cmocka_unit_test(t_concurrent),
 	};
 
