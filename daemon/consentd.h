@@ -104,6 +104,8 @@ struct server;
 struct daemon;
 int server_new(struct daemon *d, struct server **ret);
 void server_free(struct server *s);
+/* Stops accepting connections (the socket and the TLS listener). */
+void server_stop_accepting(struct server *s);
 /* Binds the configured Unix socket, or adopts a socket-activated one. */
 int server_listen(struct server *s, const struct config *c);
 void server_apply_limits(struct server *s, const struct config *c);
@@ -158,6 +160,8 @@ int ledger_service_start(struct daemon *d, struct ledger_service **ret);
 /* Refuses new jobs, runs the queued ones, stops the writer, and calls the
  * done() of every job the loop did not get to (after the loop stopped). */
 void ledger_service_drain(struct ledger_service *s);
+/* Jobs submitted whose done() has not returned. */
+size_t ledger_service_outstanding(struct ledger_service *s);
 void ledger_service_stop(struct ledger_service *s);
 /* Queues a job; -EAGAIN when the queue is full. Ownership passes on
  * success: the job is freed after done() returns. */
@@ -247,6 +251,10 @@ int workers_start(size_t n, size_t max_queued, struct workers **ret);
  * the queue is full. */
 int workers_submit(struct workers *w, struct event_base *base,
     void (*work)(void *), void (*done)(void *), void *arg);
+/* Tasks submitted whose done() has not returned. */
+size_t workers_outstanding(struct workers *w);
+/* Lets the workers finish every queued task, joins them, and calls the
+ * done() of the tasks whose answer the loop did not get to. */
 void workers_stop(struct workers *w);
 
 /* check.c: POST /v1/check and job settlement. */
@@ -309,6 +317,7 @@ struct tls;
 int tls_start(struct daemon *d, evhttp_cb dispatch, void *dispatch_arg,
     struct tls **ret);
 void tls_stop(struct tls *t);
+void tls_stop_accepting(struct tls *t);
 void tls_apply_limits(struct tls *t, const struct config *c);
 int tls_request_roles(const struct config *c, struct evhttp_request *req,
     unsigned *ret_roles, char *who, size_t wholen);
@@ -342,6 +351,11 @@ struct daemon {
 	uint64_t requests;       /* served since start */
 	uint64_t reloads;        /* successful reloads */
 	uint64_t reload_failures;
+	/* SIGTERM or SIGINT received: no new connection is accepted, new
+	 * requests are refused, work in progress is finished. */
+	bool stopping;
+	usec_t stop_deadline;    /* monotonic; then the loop stops anyway */
+	struct event *stop_tick;
 };
 
 #endif

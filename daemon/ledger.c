@@ -47,6 +47,7 @@ struct ledger_service {
 	 * ledger_service_drain() calls them. */
 	struct ledger_job *answered;
 	size_t queued;
+	size_t outstanding;          /* submitted, done() not yet run */
 	bool stopping;
 	usec_t checkpoint_interval;
 	usec_t last_checkpoint;      /* writer thread only */
@@ -87,6 +88,22 @@ job_done_cb(evutil_socket_t fd, short what, void *arg)
 	if (job->done)
 		job->done(job);
 	ledger_job_free(job);
+	pthread_mutex_lock(&s->lock);
+	s->outstanding--;
+	pthread_mutex_unlock(&s->lock);
+}
+
+size_t
+ledger_service_outstanding(struct ledger_service *s)
+{
+	size_t n;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	n = s->outstanding;
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 int
@@ -110,6 +127,7 @@ ledger_service_submit(struct ledger_service *s, struct ledger_job *job)
 		s->head = job;
 	s->tail = job;
 	s->queued++;
+	s->outstanding++;
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 	return 0;

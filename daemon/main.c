@@ -169,14 +169,63 @@ static struct options opts = {
 	.config_path = CONSENTD_DEFAULT_CONFIG,
 };
 
+/* Stopping waits for work in progress (checks being evaluated, appends
+ * queued) so that every request read is answered, checking every 10 ms;
+ * then the loop runs a little longer to send the last answers. */
+#define STOP_TICK_USEC (10 * USEC_PER_MSEC)
+#define STOP_FLUSH_USEC (50 * USEC_PER_MSEC)
+
+static bool
+work_in_progress(struct daemon *d)
+{
+	return workers_outstanding(d->workers) > 0 ||
+	    ledger_service_outstanding(d->ledger) > 0;
+}
+
+static void
+on_stop_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval flush = { .tv_usec = STOP_FLUSH_USEC };
+
+	if (!work_in_progress(d)) {
+		event_del(d->stop_tick);
+		event_base_loopexit(d->base, &flush);
+	} else if (now_monotonic() >= d->stop_deadline) {
+		log_warning("Work still in progress after http.timeout (%llu ms): stopping without answering it",
+		    (unsigned long long)(d->config->request_timeout /
+			USEC_PER_MSEC));
+		event_del(d->stop_tick);
+		event_base_loopexit(d->base, NULL);
+	}
+}
+
 static void
 on_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
+	struct timeval tick = { .tv_usec = STOP_TICK_USEC };
+	const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
 
-	log_info("Received %s, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	if (d->stopping) {
+		log_info("Received %s again, stopping now", name);
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	d->stopping = true;
+	server_stop_accepting(d->server);
 	notify_send("STOPPING=1\nSTATUS=Stopping");
-	event_base_loopexit(d->base, NULL);
+	if (!work_in_progress(d)) {
+		log_info("Received %s, stopping", name);
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	log_info("Received %s, stopping once the work in progress is answered",
+	    name);
+	d->stop_deadline = now_monotonic() + d->config->request_timeout;
+	d->stop_tick = event_new(d->base, -1, EV_PERSIST, on_stop_tick, d);
+	if (!d->stop_tick || event_add(d->stop_tick, &tick) < 0)
+		event_base_loopexit(d->base, NULL);
 }
 
 static void
@@ -333,6 +382,8 @@ run(struct daemon *d)
 	event_free(ev_expire);
 	if (ev_wd)
 		event_free(ev_wd);
+	if (d->stop_tick)
+		event_free(d->stop_tick);
 	log_info("Stopped");
 	return r < 0 ? -EIO : 0;
 }

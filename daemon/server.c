@@ -396,6 +396,12 @@ server_dispatch(struct evhttp_request *req, void *arg)
 	bool path_known = false;
 
 	s->daemon->requests++;
+	if (s->daemon->stopping) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		server_reply_error(req, ERR_UNAVAILABLE, "consentd is stopping");
+		return;
+	}
 	if (!path || path[0] != '/') {
 		server_reply_error(req, ERR_BAD_REQUEST, "Malformed request URI");
 		return;
@@ -599,6 +605,16 @@ server_listen(struct server *s, const struct config *c)
 	}
 	server_apply_limits(s, c);
 	return 0;
+}
+
+void
+server_stop_accepting(struct server *s)
+{
+	if (!s)
+		return;
+	if (s->listener)
+		evconnlistener_disable(s->listener);
+	tls_stop_accepting(s->tls);
 }
 
 void

@@ -6,6 +6,7 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -21,6 +22,7 @@
 struct tls {
 	SSL_CTX *ctx;
 	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
 	struct event_base *base;
 };
 
@@ -125,7 +127,8 @@ tls_start(struct daemon *d, evhttp_cb dispatch, void *dispatch_arg,
 	evhttp_set_allowed_methods(t->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_flags(t->http, EVHTTP_SERVER_LINGERING_CLOSE);
 	tls_apply_limits(t, c);
-	if (!evhttp_bind_socket_with_handle(t->http, host, (uint16_t)port)) {
+	t->bound = evhttp_bind_socket_with_handle(t->http, host, (uint16_t)port);
+	if (!t->bound) {
 		r = -errno ? -errno : -EADDRINUSE;
 		tls_stop(t);
 		return log_error_errno(r, "Failed to listen on %s: %m",
@@ -152,6 +155,13 @@ tls_apply_limits(struct tls *t, const struct config *c)
 	evhttp_set_max_body_size(t->http, (ev_ssize_t)c->max_request_bytes);
 	evhttp_set_max_headers_size(t->http, (ev_ssize_t)c->max_header_bytes);
 	evhttp_set_timeout_tv(t->http, &tv);
+}
+
+void
+tls_stop_accepting(struct tls *t)
+{
+	if (t && t->bound)
+		evconnlistener_disable(evhttp_bound_socket_get_listener(t->bound));
 }
 
 void

@@ -13,7 +13,9 @@ struct task {
 	void (*done)(void *arg);  /* back on the event loop */
 	void *arg;
 	struct event *ev;
-	struct task *next;
+	struct workers *owner;
+	struct task *next;        /* queue, then the finished list */
+	struct task *prev;        /* finished list */
 };
 
 struct workers {
@@ -22,7 +24,12 @@ struct workers {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct task *head, *tail;
+	/* Tasks whose work is done and whose done() has not run: at
+	 * shutdown the loop may no longer run, and workers_stop() calls
+	 * them. */
+	struct task *finished;
 	size_t queued, max_queued;
+	size_t outstanding; /* submitted, done() not yet returned */
 	bool stopping;
 };
 
@@ -30,10 +37,22 @@ static void
 task_done_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct task *t = arg;
+	struct workers *w = t->owner;
 
+	pthread_mutex_lock(&w->lock);
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		w->finished = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	pthread_mutex_unlock(&w->lock);
 	t->done(t->arg);
 	event_free(t->ev);
 	free(t);
+	pthread_mutex_lock(&w->lock);
+	w->outstanding--;
+	pthread_mutex_unlock(&w->lock);
 }
 
 static void *
@@ -58,6 +77,13 @@ worker_main(void *arg)
 		w->queued--;
 		pthread_mutex_unlock(&w->lock);
 		t->work(t->arg);
+		pthread_mutex_lock(&w->lock);
+		t->prev = NULL;
+		t->next = w->finished;
+		if (w->finished)
+			w->finished->prev = t;
+		w->finished = t;
+		pthread_mutex_unlock(&w->lock);
 		event_active(t->ev, EV_TIMEOUT, 1);
 	}
 }
@@ -100,6 +126,7 @@ workers_submit(struct workers *w, struct event_base *base,
 	t->work = work;
 	t->done = done;
 	t->arg = arg;
+	t->owner = w;
 	t->ev = event_new(base, -1, 0, task_done_cb, t);
 	if (!t->ev) {
 		free(t);
@@ -118,9 +145,23 @@ workers_submit(struct workers *w, struct event_base *base,
 		w->head = t;
 	w->tail = t;
 	w->queued++;
+	w->outstanding++;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	return 0;
+}
+
+size_t
+workers_outstanding(struct workers *w)
+{
+	size_t n;
+
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	n = w->outstanding;
+	pthread_mutex_unlock(&w->lock);
+	return n;
 }
 
 void
@@ -134,12 +175,13 @@ workers_stop(struct workers *w)
 	pthread_mutex_unlock(&w->lock);
 	for (size_t i = 0; i < w->n; i++)
 		pthread_join(w->threads[i], NULL);
-	/* Tasks never started are dropped with their events. */
-	while (w->head) {
-		struct task *t = w->head;
-		w->head = t->next;
-		event_free(t->ev);
-		free(t);
+	/* The workers ran every queued task before they returned; the
+	 * answers the loop did not get to are given now. */
+	while (w->finished) {
+		struct task *t = w->finished;
+
+		event_del(t->ev);
+		task_done_cb(-1, 0, t);
 	}
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);

@@ -12,7 +12,8 @@ import subprocess
 import threading
 import time
 
-from harness import CONSENTCTL, CONSENTD, SRCDIR, Daemon, assert_eq, run_tests
+from harness import (CONSENTCTL, CONSENTD, SRCDIR, Daemon,
+                     UnixHTTPConnection, assert_eq, run_tests)
 
 BUDGET_ONLY_POLICY = """\
 name: budget-only
@@ -440,6 +441,100 @@ def test_lineage_and_impact():
         d.cleanup()
 
 
+def big_dataset(d, rows=1500000):
+    """A copy of the demo's reviews with many rows (about 85 MB), so that
+    a check of it takes a while; returns its manifest's name."""
+    with open(os.path.join(d.data, "big.csv"), "w") as f:
+        f.write("user_id,zip3,age_band,comment,collected_at,label\n")
+        f.write("".join("u-%07d,101,30-39,review number %d of many,"
+                        "2026-11-26T16:47:19Z,1\n" % (i, i)
+                        for i in range(rows)))
+    with open(os.path.join(d.data, "reviews.yaml")) as f:
+        manifest = f.read()
+    with open(os.path.join(d.data, "big.yaml"), "w") as f:
+        f.write(manifest.replace("dataset: reviews", "dataset: big")
+                .replace("path: reviews.csv", "path: big.csv"))
+    return "big.yaml"
+
+
+def slow_check(d, job_id):
+    """Posts a check of the big dataset on a thread; returns the thread
+    and the dict its answer (status, body) lands in."""
+    answer = {}
+
+    def run():
+        try:
+            answer["r"] = d.request("POST", "/v1/check",
+                                    body=job(d, job_id, dataset="big.yaml"),
+                                    timeout=300)
+        except OSError as e:
+            answer["error"] = e
+
+    t = threading.Thread(target=run)
+    t.start()
+    time.sleep(0.15)
+    assert t.is_alive(), "the check ended before SIGTERM: %r" % answer
+    return t, answer
+
+
+def test_sigterm_answers_checks_in_progress():
+    # A check being evaluated when SIGTERM arrives is finished, recorded
+    # and answered before consentd exits; a new request in the meantime
+    # is refused with 503.
+    d = make_scenario()
+    try:
+        big_dataset(d)
+        d.start()
+        idle = UnixHTTPConnection(d.socket)
+        idle.request("GET", "/v1/health")
+        assert_eq(idle.getresponse().read() != b"", True)
+        t, answer = slow_check(d, "slow-1")
+        d.kill(signal.SIGTERM)
+        time.sleep(0.1)
+        idle.request("GET", "/v1/health")
+        resp = idle.getresponse()
+        assert_eq(resp.status, 503)
+        assert_eq(json.loads(resp.read())["error"]["message"],
+                  "consentd is stopping")
+        assert_eq(resp.getheader("Connection"), "close")
+        idle.close()
+        t.join(300)
+        status, body = answer["r"]
+        assert_eq(status, 200, body)
+        assert body["decision"] in ("allow", "deny"), body
+        assert_eq(d.proc.wait(60), 0)
+        assert "stopping once the work in progress is answered" in d.logs()
+        # The decision was recorded: the same job is answered from the
+        # ledger after a restart.
+        d.start()
+        again = check(d, job(d, "slow-1", dataset="big.yaml"))
+        assert_eq(again["idempotent"], True)
+        assert_eq(again["decision"], body["decision"])
+        assert_eq(again["entry"]["index"], body["entry"]["index"])
+    finally:
+        d.cleanup()
+
+
+def test_stop_after_http_timeout_still_records():
+    # Work still in progress when http.timeout has passed: consentd stops
+    # waiting, but the check is finished and recorded (the sanitizer build
+    # checks that nothing leaks), and it exits 0.
+    d = make_scenario(config="http:\n  timeout: 100ms\n")
+    try:
+        big_dataset(d)
+        d.start()
+        t, answer = slow_check(d, "slow-2")
+        d.kill(signal.SIGTERM)
+        assert_eq(d.proc.wait(120), 0)
+        t.join(60)
+        assert "Work still in progress after http.timeout" in d.logs()
+        d.start()
+        again = check(d, job(d, "slow-2", dataset="big.yaml"))
+        assert_eq(again["idempotent"], True)
+    finally:
+        d.cleanup()
+
+
 run_tests([
     test_lineage_and_impact,
     test_allow_receipt_idempotent_and_cli,
@@ -449,4 +544,6 @@ run_tests([
     test_budget_race_exactly_ten,
     test_policy_reload_and_check_mode,
     test_metrics,
+    test_sigterm_answers_checks_in_progress,
+    test_stop_after_http_timeout_still_records,
 ])
