@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "consentctl.h"
 #include "json.h"
+#include "response.h"
 
 #define CLI_MAX_RESPONSE ((size_t)256 << 20)
 #define CLI_CONNECT_TIMEOUT_MS 10000
@@ -47,12 +48,6 @@ struct cli_conn {
 	SSL_CTX *tls_ctx;
 	SSL *tls;
 	char err[256]; /* why the last operation failed */
-};
-
-struct cli_response {
-	struct buf body;
-	bool complete;
-	bool too_big;
 };
 
 static int
@@ -355,67 +350,37 @@ conn_read(struct cli_conn *c, char *data, size_t n)
 	return errno == EAGAIN ? -ETIMEDOUT : -ECONNRESET;
 }
 
-static int
-on_body(http_parser *p, const char *at, size_t len)
-{
-	struct cli_response *resp = p->data;
-
-	if (buf_append(&resp->body, at, len) < 0) {
-		resp->too_big = true;
-		return -1;
-	}
-	return 0;
-}
-
-static int
-on_message_complete(http_parser *p)
-{
-	struct cli_response *resp = p->data;
-
-	resp->complete = true;
-	http_parser_pause(p, 1);
-	return 0;
-}
-
 /* Reads and parses the response; *status is its HTTP status. */
 static int
 read_response(struct cli_conn *c, struct cli_response *resp, long *status)
 {
-	http_parser_settings settings = {
-		.on_body = on_body,
-		.on_message_complete = on_message_complete,
-	};
-	http_parser parser;
 	char chunk[65536];
 
-	http_parser_init(&parser, HTTP_RESPONSE);
-	parser.data = resp;
-	while (!resp->complete) {
+	for (;;) {
 		ssize_t n = conn_read(c, chunk, sizeof(chunk));
-		size_t used;
+		int r;
 
 		if (n < 0)
 			return conn_fail(c, (int)n, "reading the response: %s",
 			    strerror((int)-n));
-		used = http_parser_execute(&parser, &settings, chunk, (size_t)n);
-		if (resp->complete)
+		r = cli_response_feed(resp, chunk, (size_t)n);
+		if (r > 0)
 			break;
-		if (resp->too_big)
-			return conn_fail(c, -EFBIG,
-			    "the response is larger than %zu MiB",
+		if (r == -EFBIG)
+			return conn_fail(c, r, "the response is larger than %zu MiB",
 			    CLI_MAX_RESPONSE >> 20);
-		if (n == 0)
-			return conn_fail(c, -ECONNRESET,
+		if (r == -ECONNRESET)
+			return conn_fail(c, r,
 			    "the connection closed before the response was complete");
-		if (HTTP_PARSER_ERRNO(&parser) != HPE_OK || used != (size_t)n)
-			return conn_fail(c, -EBADMSG,
-			    "the response is not valid HTTP: %s",
-			    http_errno_description(HTTP_PARSER_ERRNO(&parser)));
+		if (r < 0)
+			return conn_fail(c, r, "the response is not valid HTTP: %s",
+			    cli_response_error(resp));
 	}
-	*status = parser.status_code;
+	*status = cli_response_status(resp);
 	return 0;
 }
 
+/* A header value we send must not be able to end its line. */
 bool
 cli_header_safe(const char *s)
 {
@@ -455,7 +420,7 @@ int
 cli_request(struct cli_ctx *ctx, const char *method, const char *path,
     const json_t *body, long *ret_status, json_t **ret_body)
 {
-	struct cli_response resp = { .body = BUF_INIT(CLI_MAX_RESPONSE) };
+	struct cli_response resp;
 	_cleanup_buf_ struct buf req = BUF_INIT(0);
 	_cleanup_free_ char *payload = NULL;
 	struct cli_conn c = { .fd = -1 };
@@ -464,6 +429,8 @@ cli_request(struct cli_ctx *ctx, const char *method, const char *path,
 	long status = 0;
 	json_t *parsed = NULL;
 	int r, wr;
+
+	cli_response_init(&resp, CLI_MAX_RESPONSE);
 
 	if (ctx->url && parse_url(ctx->url, &t) < 0) {
 		fprintf(stderr, "consentctl: --url must be https://HOST[:PORT][/PATH]\n");
@@ -522,7 +489,7 @@ cli_request(struct cli_ctx *ctx, const char *method, const char *path,
 	*ret_body = parsed;
 out:
 	conn_close(&c);
-	buf_free(&resp.body);
+	cli_response_free(&resp);
 	return r;
 }
 

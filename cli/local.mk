@@ -6,6 +6,8 @@ cli_libcli_la_LIBADD = rules/librules.la lib/libcore.la $(HTTP_PARSER_LIBS) \
 cli_libcli_la_SOURCES = \
 	cli/consentctl.h \
 	cli/http.c \
+	cli/response.c \
+	cli/response.h \
 	cli/output.c \
 	cli/cmd_status.c \
 	cli/cmd_consent.c \

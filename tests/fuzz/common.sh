@@ -21,7 +21,8 @@ fuzz_setup() {
 	builddir=$abs_top_builddir
 	fuzz_dir=$srcdir/tests/fuzz
 	# Every target sees the prototypes, whether or not it includes them.
-	fuzz_cppflags="-I$builddir -I$srcdir/lib -I$srcdir/rules -I$fuzz_dir"
+	fuzz_cppflags="-I$builddir -I$srcdir/lib -I$srcdir/rules -I$srcdir/cli"
+	fuzz_cppflags="$fuzz_cppflags -I$fuzz_dir"
 	fuzz_cppflags="$fuzz_cppflags -include $fuzz_dir/fuzz.h"
 }
 

@@ -18,7 +18,7 @@ fuzz/build.env: Makefile
 	echo "CFLAGS='$(AM_CFLAGS) $(CFLAGS)'"; \
 	echo "LDFLAGS='$(AM_LDFLAGS) $(LDFLAGS)'"; \
 	echo "DEP_CFLAGS='$(DEP_CFLAGS)'"; \
-	echo "DEP_LIBS='$(DEP_LIBS) $(LIBS)'"; \
+	echo "DEP_LIBS='$(HTTP_PARSER_LIBS) $(DEP_LIBS) $(LIBS)'"; \
 	echo "LIBTOOL='$(SHELL) $(abs_top_builddir)/libtool'"; \
 	echo "AR='$(AR)'"; \
 	echo "EXEEXT='$(EXEEXT)'"; \
@@ -27,7 +27,7 @@ fuzz/build.env: Makefile
 	echo "FUZZ_SECONDS_DEFAULT='$(FUZZ_SECONDS)'"; \
 	echo "FUZZ_SMOKE_SECONDS_DEFAULT='$(FUZZ_SMOKE_SECONDS)'"; \
 	echo "LIB_SOURCES='$(lib_libcore_la_SOURCES)"; \
-	echo "  $(rules_librules_la_SOURCES)'"; \
+	echo "  $(rules_librules_la_SOURCES) cli/response.c'"; \
 	} >$@-t && mv -f $@-t $@
 
 check_DATA = fuzz/build.env

@@ -2,7 +2,8 @@
 # Replays each fuzz target's seed corpus and saved regressions without
 # libFuzzer: every tests/fuzz/fuzz_<name>.c is built with the configured
 # compiler and flags (ASan and UBSan in an --enable-sanitizers build), linked
-# with rules/librules.la and lib/libcore.la and tests/fuzz/standalone.c, and
+# with cli/libcli.la, rules/librules.la, lib/libcore.la and
+# tests/fuzz/standalone.c, and
 # run over tests/fuzz/corpus/<name>/ and tests/fuzz/regressions/<name>/.
 #
 # FUZZ_TARGETS="yaml json" limits the run to some targets;
@@ -37,7 +38,8 @@ for name in $targets; do
 	if ! compile "$fuzz_dir/fuzz_$name.c" "$out/fuzz_$name.o" ||
 	    ! $LIBTOOL --silent --tag=CC --mode=link $CC $CFLAGS $LDFLAGS \
 	    -o "$bin" "$out/fuzz_$name.o" "$out/standalone.o" \
-	    "$builddir/rules/librules.la" "$builddir/lib/libcore.la" \
+	    "$builddir/cli/libcli.la" "$builddir/rules/librules.la" \
+	    "$builddir/lib/libcore.la" \
 	    $DEP_LIBS; then
 		echo "FAIL: fuzz_$name: does not build"
 		failed="$failed $name"

@@ -100,6 +100,14 @@ def test_chunked_answer():
     assert_eq(json.loads(p.stdout)["requests"], 7)
 
 
+def test_interim_answer_then_final():
+    s = FakeServer(b"HTTP/1.1 100 Continue\r\n\r\n" +
+                   response("200 OK", HEALTH))
+    p = s.ctl("--json", "status")
+    assert_eq(p.returncode, 0, p.stderr)
+    assert_eq(json.loads(p.stdout)["status"], "ok")
+
+
 def test_post_sends_length_and_escapes_path():
     s = FakeServer(response("200 OK", b'{"subject":"a b/c","purposes":[]}'))
     p = s.ctl("consent", "show", "a b/c")
@@ -187,6 +195,7 @@ def test_bad_options():
 run_tests([
     test_request_and_plain_answer,
     test_chunked_answer,
+    test_interim_answer_then_final,
     test_post_sends_length_and_escapes_path,
     test_not_http,
     test_cut_short,
