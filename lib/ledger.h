@@ -196,6 +196,26 @@ uint64_t ledger_snapshot_generation(const struct ledger_snapshot *s);
 /* 1 active, 0 not (never recorded, erased, revoked, expired), -errno. */
 int ledger_snapshot_lookup(struct ledger_snapshot *s, const char *subject,
     size_t len, const char *purpose);
+/*
+ * The same lookup in two halves, for a stream of them: _start() computes
+ * the subject's lookup key into *ret and asks for the memory of the table
+ * the answer is in; _finish() reads it and answers as
+ * ledger_snapshot_lookup() would (and collects the subject). Work done in
+ * between, such as the lookups of the next records, overlaps the wait for
+ * that memory, which is otherwise most of a lookup's time. _start() fails
+ * as ledger_snapshot_lookup() does (loading the purpose), _finish() only
+ * when memory runs out while collecting.
+ */
+struct ledger_lookup {
+	uint8_t lookup[STORE_LOOKUP_LEN];
+	const void *set; /* the purpose's set; NULL: no subject can match */
+	size_t slot;     /* where the probe starts */
+};
+int ledger_snapshot_lookup_start(struct ledger_snapshot *s,
+    const char *subject, size_t len, const char *purpose,
+    struct ledger_lookup *ret);
+int ledger_snapshot_lookup_finish(struct ledger_snapshot *s,
+    const struct ledger_lookup *l);
 uint64_t ledger_snapshot_size(const struct ledger_snapshot *s);
 /* Lineage: remember every subject found with active consent, and return
  * their tokens sorted (STORE_TOKEN_LEN bytes each; *ret malloc'd). */

@@ -7,6 +7,21 @@
 
 #include "check.h"
 
+/* Records whose answers are taken this many records later (or at the end),
+ * so that a source with start and finish looks the next ones up before it
+ * reads an answer from memory. */
+#define CONSENT_IN_FLIGHT 4
+
+/* A record whose answer is not taken yet. */
+struct consent_queued {
+	struct consent_pending pending; /* when answer is CONSENT_STARTED */
+	uint64_t line;
+	int answer;       /* lookup's answer, or CONSENT_STARTED */
+	bool no_subject;  /* the subject field is absent or empty */
+};
+
+#define CONSENT_STARTED (-1)
+
 struct consent_state {
 	const char *purpose;
 	struct check_column subject;
@@ -14,6 +29,8 @@ struct consent_state {
 	uint64_t missing;    /* no active consent, including no subject */
 	uint64_t no_subject; /* the subject field is absent or empty */
 	struct check_rows lines;
+	struct consent_queued queue[CONSENT_IN_FLIGHT]; /* a ring */
+	size_t head, queued;
 };
 
 static int
@@ -45,31 +62,87 @@ consent_begin(struct check *c)
 }
 
 static int
-consent_row(struct check *c, const struct reader *r, uint64_t line)
+consent_lookup_failed(struct check *c, uint64_t line, int k)
+{
+	return check_set_error(c, "consent lookup failed at line %" PRIu64
+	    ": %s", line, strerror(-k));
+}
+
+/* Takes the answer of the oldest queued record. */
+static int
+consent_take(struct check *c)
+{
+	const struct consent_source *src = c->opt->consent;
+	struct consent_state *s = c->state;
+	const struct consent_queued *q = &s->queue[s->head];
+	int k = q->answer;
+
+	s->head = (s->head + 1) % CONSENT_IN_FLIGHT;
+	s->queued--;
+	if (k == CONSENT_STARTED)
+		k = src->finish(src->userdata, &q->pending);
+	if (k < 0)
+		return consent_lookup_failed(c, q->line, k);
+	if (q->no_subject)
+		s->no_subject++;
+	if (k == 0) {
+		s->missing++;
+		check_rows_add(&s->lines, q->line);
+	}
+	return 0;
+}
+
+/* Takes every queued answer, in record order, up to an error. */
+static int
+consent_take_all(struct check *c)
 {
 	struct consent_state *s = c->state;
+	int r = 0;
+
+	while (s->queued > 0 && r >= 0 && !c->done)
+		r = consent_take(c);
+	return r;
+}
+
+static int
+consent_row(struct check *c, const struct reader *r, uint64_t line)
+{
+	const struct consent_source *src = c->opt->consent;
+	struct consent_state *s = c->state;
+	struct consent_queued *q;
 	struct reader_field f;
 	int k;
 
 	s->rows++;
 	check_column_resolve(&s->subject, r);
 	f = check_column_field(&s->subject, r);
-	if (!f.value || f.len == 0) {
-		s->no_subject++;
-		s->missing++;
-		check_rows_add(&s->lines, line);
-		return 0;
+	if (s->queued == CONSENT_IN_FLIGHT) {
+		k = consent_take(c);
+		if (k < 0 || c->done)
+			return k;
 	}
-	k = c->opt->consent->lookup(c->opt->consent->userdata, f.value, f.len,
-	    s->purpose);
-	if (k < 0)
-		return check_set_error(c,
-		    "consent lookup failed at line %" PRIu64 ": %s", line,
-		    strerror(-k));
-	if (k == 0) {
-		s->missing++;
-		check_rows_add(&s->lines, line);
+	q = &s->queue[(s->head + s->queued) % CONSENT_IN_FLIGHT];
+	q->line = line;
+	q->no_subject = !f.value || f.len == 0;
+	q->answer = 0;
+	if (!q->no_subject) {
+		if (src->start && src->finish) {
+			k = src->start(src->userdata, f.value, f.len,
+			    s->purpose, &q->pending);
+			q->answer = CONSENT_STARTED;
+		} else
+			k = q->answer = src->lookup(src->userdata, f.value,
+			    f.len, s->purpose);
+		if (k < 0) {
+			/* The records before this one come first. */
+			int t = consent_take_all(c);
+
+			if (t < 0 || c->done)
+				return t;
+			return consent_lookup_failed(c, line, k);
+		}
 	}
+	s->queued++;
 	return 0;
 }
 
@@ -85,6 +158,9 @@ consent_end(struct check *c, const struct reader *r, bool complete)
 	if (!complete)
 		return check_set_error(c,
 		    "the data could not be read to its end");
+	k = consent_take_all(c);
+	if (k < 0 || c->done)
+		return k;
 	if (s->rows > 0 && !s->subject.found)
 		return check_set_error(c,
 		    "subject field '%s' is not a column of the data",

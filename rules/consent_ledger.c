@@ -15,6 +15,32 @@ snapshot_lookup(void *userdata, const char *subject, size_t len,
 	return ledger_snapshot_lookup(userdata, subject, len, purpose);
 }
 
+_Static_assert(sizeof(struct ledger_lookup) <= sizeof(struct consent_pending),
+    "a ledger lookup fits in a consent_pending");
+
+static int
+snapshot_start(void *userdata, const char *subject, size_t len,
+    const char *purpose, struct consent_pending *ret)
+{
+	struct ledger_lookup l;
+	int r;
+
+	r = ledger_snapshot_lookup_start(userdata, subject, len, purpose, &l);
+	if (r < 0)
+		return r;
+	memcpy(ret->opaque, &l, sizeof(l));
+	return 0;
+}
+
+static int
+snapshot_finish(void *userdata, const struct consent_pending *p)
+{
+	struct ledger_lookup l;
+
+	memcpy(&l, p->opaque, sizeof(l));
+	return ledger_snapshot_lookup_finish(userdata, &l);
+}
+
 static void
 snapshot_close(void *userdata)
 {
@@ -28,6 +54,8 @@ ledger_consent_source_from_snapshot(struct ledger_snapshot *s,
 	*ret = (struct consent_source){
 		.userdata = s,
 		.lookup = snapshot_lookup,
+		.start = snapshot_start,
+		.finish = snapshot_finish,
 		.snapshot_size = ledger_snapshot_size(s),
 		.close = snapshot_close,
 	};

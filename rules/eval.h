@@ -17,6 +17,11 @@
  * dataset; more classes is an `error` outcome, never a pass. */
 #define EVAL_DEFAULT_MAX_CLASSES 1000000
 
+/* A lookup begun and not yet answered: the consent source's own. */
+struct consent_pending {
+	uint64_t opaque[8];
+};
+
 /* Where consent rules ask whether a subject consented to a purpose. rules/
  * has no ledger access; the caller provides this (e.g. the ledger, or a
  * fixed set in tests). */
@@ -26,6 +31,15 @@ struct consent_source {
 	 * for purpose; 0: it has not; < 0: -errno, the rule is an error. */
 	int (*lookup)(void *userdata, const char *subject, size_t len,
 	    const char *purpose);
+	/* Optional, both or neither: lookup in two halves, so that a rule
+	 * can begin the lookups of the next records before it takes the
+	 * answer of one (a source whose answer waits on memory overlaps the
+	 * waits). start: 0 and *ret, or -errno as lookup; finish: lookup's
+	 * answer. A consent rule finishes its lookups in the order it began
+	 * them, and may leave some unfinished. */
+	int (*start)(void *userdata, const char *subject, size_t len,
+	    const char *purpose, struct consent_pending *ret);
+	int (*finish)(void *userdata, const struct consent_pending *p);
 	/* Size of the ledger snapshot the answers are taken from, reported
 	 * in evidence so the decision can be replayed. */
 	uint64_t snapshot_size;

@@ -412,6 +412,32 @@ slow_lookup(void *userdata, const char *subject, size_t len,
 	return 1;
 }
 
+/* A dataset many.csv, in a directory the test makes. */
+static const char many_manifest[] = "dataset: many\npath: many.csv\n"
+				    "subject_field: user_id\nfields:\n"
+				    "  user_id: { category: user.unique_id, "
+				    "role: identifier }\n";
+
+/* Parses a policy and many_manifest (its data in dir) and evaluates. */
+static struct eval_result *
+eval_many(const char *policy, const char *dir,
+    const struct eval_options *opt)
+{
+	_cleanup_policy_ struct policy *p = NULL;
+	_cleanup_manifest_ struct manifest *m = NULL;
+	struct eval_result *res = NULL;
+	struct diag d = { 0 };
+
+	assert_int_equal(policy_parse_string("policy", policy, strlen(policy),
+			     &p, &d, NULL),
+	    0);
+	assert_int_equal(manifest_parse_string("many", many_manifest,
+			     strlen(many_manifest), dir, &m, &d, NULL),
+	    0);
+	assert_int_equal(eval_run(&p, 1, &m, 1, opt, &res), 0);
+	return res;
+}
+
 /* A rule's duration_us over many records, timed one record in 64 after
  * the first 1024, still counts every record: at least 20 us for each of
  * 5000 lookups. */
@@ -421,19 +447,12 @@ t_duration_sampled(void **state)
 	static const char policy[] = "name: slow\nrules:\n"
 				     "  - name: consented\n"
 				     "    consent: { max_missing: 0 }\n";
-	static const char manifest[] = "dataset: many\npath: many.csv\n"
-				       "subject_field: user_id\nfields:\n"
-				       "  user_id: { category: user.unique_id, "
-				       "role: identifier }\n";
 	char dir[] = "/tmp/consentd-eval-XXXXXX", path[64];
-	_cleanup_policy_ struct policy *p = NULL;
-	_cleanup_manifest_ struct manifest *m = NULL;
 	_cleanup_eval_result_ struct eval_result *res = NULL;
 	unsigned lookups = 0;
 	struct consent_source src = { .userdata = &lookups,
 		.lookup = slow_lookup };
 	struct eval_options opt = { .purpose = "x", .consent = &src };
-	struct diag d = { 0 };
 	uint64_t us;
 	FILE *f;
 
@@ -445,13 +464,7 @@ t_duration_sampled(void **state)
 	for (int i = 0; i < 5000; i++)
 		fprintf(f, "u%d\n", i);
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(policy_parse_string("slow", policy,
-			     sizeof(policy) - 1, &p, &d, NULL),
-	    0);
-	assert_int_equal(manifest_parse_string("many", manifest,
-			     sizeof(manifest) - 1, dir, &m, &d, NULL),
-	    0);
-	assert_int_equal(eval_run(&p, 1, &m, 1, &opt, &res), 0);
+	res = eval_many(policy, dir, &opt);
 	assert_int_equal(lookups, 5000);
 	assert_int_equal(res->datasets[0].rows, 5000);
 	us = res->policies[0].rules[0].duration_us;
@@ -459,6 +472,132 @@ t_duration_sampled(void **state)
 		fail_msg("duration_us %" PRIu64 " for 5000 lookups of 20 us",
 		    us);
 	unlink(path);
+	rmdir(dir);
+}
+
+static char *result_text(struct eval_result *res);
+
+/* A consent source by rule: subject "uN" consented when N is not a
+ * multiple of 3; the lookup of fail_on fails, in start or in finish. */
+struct ruled_source {
+	const char *fail_on;
+	bool fail_in_finish;
+	unsigned lookups, started, finished;
+};
+
+static int
+rule_answer(struct ruled_source *rc, const char *subject, size_t len)
+{
+	if (rc->fail_on && strlen(rc->fail_on) == len &&
+	    memcmp(rc->fail_on, subject, len) == 0)
+		return -EIO;
+	return len > 1 && strtol(subject + 1, NULL, 10) % 3 != 0;
+}
+
+static int
+rule_lookup(void *userdata, const char *subject, size_t len,
+    const char *purpose)
+{
+	struct ruled_source *rc = userdata;
+
+	rc->lookups++;
+	return rule_answer(rc, subject, len);
+}
+
+static int
+rule_start(void *userdata, const char *subject, size_t len,
+    const char *purpose, struct consent_pending *ret)
+{
+	struct ruled_source *rc = userdata;
+	int k = rule_answer(rc, subject, len);
+
+	rc->started++;
+	if (k < 0 && !rc->fail_in_finish)
+		return k;
+	memset(ret, 0, sizeof(*ret));
+	ret->opaque[0] = (uint64_t)(int64_t)k;
+	return 0;
+}
+
+static int
+rule_finish(void *userdata, const struct consent_pending *p)
+{
+	struct ruled_source *rc = userdata;
+
+	rc->finished++;
+	return (int)(int64_t)p->opaque[0];
+}
+
+/* Evaluates a consent policy over a CSV of 200 subjects, some of them
+ * empty, written in dir, with rc as the source (two-phase or not); the
+ * result as text, durations left out. */
+static char *
+eval_many_subjects(const char *dir, struct ruled_source *rc, bool two_phase)
+{
+	static const char policy[] = "name: many\nrules:\n"
+				     "  - name: strict\n"
+				     "    consent: { max_missing: 0 }\n"
+				     "  - name: lenient\n"
+				     "    consent: { max_missing: 500 }\n";
+	char path[64];
+	_cleanup_eval_result_ struct eval_result *res = NULL;
+	struct consent_source src = { .userdata = rc, .lookup = rule_lookup };
+	struct eval_options opt = { .purpose = "x", .consent = &src };
+	FILE *f;
+
+	if (two_phase) {
+		src.start = rule_start;
+		src.finish = rule_finish;
+	}
+	snprintf(path, sizeof(path), "%s/many.csv", dir);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fprintf(f, "user_id,n\n");
+	for (int i = 0; i < 200; i++) {
+		if (i % 7 == 3)
+			fprintf(f, ",%d\n", i);
+		else
+			fprintf(f, "u%d,%d\n", i, i);
+	}
+	assert_int_equal(fclose(f), 0);
+	res = eval_many(policy, dir, &opt);
+	unlink(path);
+	return result_text(res);
+}
+
+/* A source with start and finish gives every rule the same outcome,
+ * counts and example lines, in record order, as one with lookup alone,
+ * and a failure the same line, whether start or finish fails. */
+static void
+t_consent_two_phase(void **state)
+{
+	char dir[] = "/tmp/consentd-eval-XXXXXX";
+	struct ruled_source one = { 0 }, two = { 0 };
+	_cleanup_free_ char *a = NULL, *b = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	a = eval_many_subjects(dir, &one, false);
+	b = eval_many_subjects(dir, &two, true);
+	assert_non_null(a);
+	assert_string_equal(a, b);
+	/* 171 subjects (29 are empty) under two rules. */
+	assert_int_equal(one.lookups, 2 * 171);
+	assert_int_equal(two.lookups, 0);
+	assert_int_equal(two.started, 2 * 171);
+	assert_int_equal(two.finished, 2 * 171);
+	assert_non_null(strstr(a, "\"lines\": [2, 5, 8, 11, 12, 14, 17, 19, "
+				  "20, 23]"));
+
+	for (int where = 0; where < 3; where++) {
+		struct ruled_source f = { .fail_on = "u100",
+			.fail_in_finish = where == 2 };
+		_cleanup_free_ char *t = eval_many_subjects(dir, &f,
+		    where > 0);
+
+		/* u100 is on line 102 (the header is line 1). */
+		assert_non_null(strstr(t, "consent lookup failed at line 102"));
+		assert_null(strstr(t, "\"outcome\": \"pass\""));
+	}
 	rmdir(dir);
 }
 
@@ -596,6 +735,7 @@ main(void)
 		cmocka_unit_test(t_names),
 		cmocka_unit_test(t_consent_source_close),
 		cmocka_unit_test(t_duration_sampled),
+		cmocka_unit_test(t_consent_two_phase),
 		cmocka_unit_test(t_concurrent),
 	};
 

@@ -185,6 +185,30 @@ test_erased_subject_and_lineage_tokens(void **state)
 	assert_memory_equal(tokens, want, sizeof(want));
 	free(tokens);
 	ledger_snapshot_close(s);
+
+	/* Lookups in two halves collect the same tokens, when finished. */
+	s = snapshot(f, 0, SEC(30));
+	ledger_snapshot_collect(s, true);
+	{
+		static const char *const who[] = { "alice", "carol", "bob",
+			"dave", "" };
+		struct ledger_lookup l[ELEMENTSOF(who)];
+
+		for (size_t i = 0; i < ELEMENTSOF(who); i++)
+			assert_int_equal(ledger_snapshot_lookup_start(s,
+			    who[i], strlen(who[i]), "train", &l[i]), 0);
+		assert_int_equal(ledger_snapshot_tokens(s, &tokens, &n), 0);
+		assert_int_equal(n, 0);
+		free(tokens);
+		for (size_t i = 0; i < ELEMENTSOF(who); i++)
+			assert_int_equal(ledger_snapshot_lookup_finish(s,
+			    &l[i]), i == 0 || i == 2);
+	}
+	assert_int_equal(ledger_snapshot_tokens(s, &tokens, &n), 0);
+	assert_int_equal(n, 2);
+	assert_memory_equal(tokens, want, sizeof(want));
+	free(tokens);
+	ledger_snapshot_close(s);
 }
 
 /* A few thousand subjects (past the tables' first growth), events with
@@ -285,6 +309,38 @@ test_random_subjects_match_the_model(void **state)
 					    purposes[p]), want);
 					active += (size_t)want;
 				}
+			/* The same answers from lookups in two halves, with
+			 * several begun before the first is finished. */
+			for (size_t i = 0; i < MODEL_SUBJECTS; i += 8) {
+				struct ledger_lookup l[16];
+				size_t n = 0;
+
+				for (size_t j = i; j < MODEL_SUBJECTS &&
+				    j < i + 8; j++)
+					for (int p = 0; p < 2; p++) {
+						char subject[32];
+
+						snprintf(subject,
+						    sizeof(subject),
+						    "subject-%zu", j);
+						assert_int_equal(
+						    ledger_snapshot_lookup_start(
+							s, subject,
+							strlen(subject),
+							purposes[p], &l[n++]),
+						    0);
+					}
+				n = 0;
+				for (size_t j = i; j < MODEL_SUBJECTS &&
+				    j < i + 8; j++)
+					for (int p = 0; p < 2; p++)
+						assert_int_equal(
+						    ledger_snapshot_lookup_finish(
+							s, &l[n++]),
+						    model_active(ev[j], nev[j],
+							p, sz ? sz : size,
+							ats[k]));
+			}
 			/* Both outcomes are exercised. */
 			assert_true(active > 0);
 			assert_true(active < 2 * MODEL_SUBJECTS);
