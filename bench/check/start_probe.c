@@ -10,6 +10,7 @@
 #include <http_parser.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <yaml.h>
@@ -29,6 +30,7 @@ main(int argc, char **argv)
 		    (void *)json_object(), zlibVersion());
 		pcre2_code_free(NULL);
 		printf("%lu\n", http_parser_version());
+		SSL_CTX_free(SSL_CTX_new(TLS_client_method()));
 #ifdef WITH_CURL
 		curl_easy_cleanup(curl_easy_init());
 #endif
