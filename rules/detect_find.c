@@ -114,7 +114,11 @@ phone_scan(const char *s, size_t n, size_t i, struct phone_parse *pp)
 {
 	size_t end = i;
 
-	*pp = (struct phone_parse){ .paren = -1 };
+	/* g and glen are written before they are read. */
+	pp->plus = false;
+	pp->ngroups = 0;
+	pp->paren = -1;
+	pp->digits = 0;
 	if (s[i] == '+') {
 		pp->plus = true;
 		i++;
@@ -272,6 +276,29 @@ card_try(const char *s, size_t n, size_t ga)
 	}
 }
 
+/* The digits of the chain of groups from i (each group joined to the next
+ * by one space or dash, of either kind), and in *ret_end where its last
+ * group ends. */
+static size_t
+card_chain_digits(const char *s, size_t n, size_t i, size_t *ret_end)
+{
+	size_t digits = 0;
+
+	for (;;) {
+		size_t st = i;
+		char sep = 0;
+
+		while (i < n && detect_digit(s[i]))
+			i++;
+		digits += i - st;
+		if (!card_group_next(s, n, i, &sep))
+			break;
+		i++;
+	}
+	*ret_end = i;
+	return digits;
+}
+
 bool
 detect_find_card(const char *s, size_t n)
 {
@@ -283,6 +310,12 @@ detect_find_card(const char *s, size_t n)
 
 		if (!detect_digit(s[i])) {
 			i++;
+			continue;
+		}
+		/* A card needs 13 digits in one chain of groups: a chain with
+		 * fewer is passed over whole. */
+		if (card_chain_digits(s, n, i, &ga) < 13) {
+			i = ga;
 			continue;
 		}
 		glued = i > 0 && (detect_word(s[i - 1]) ||
@@ -311,40 +344,46 @@ detect_find_card(const char *s, size_t n)
  * contiguous or printed in groups of four separated by single spaces,
  * not glued to a word; the length must be the country's and the mod 97
  * check must hold. */
+/* Whether an IBAN starts at i: country letters and check digits (already
+ * seen), then the country's length in letters and digits, contiguous or
+ * in groups of four, not glued to a word. */
+static bool
+iban_at(const char *s, size_t n, size_t i)
+{
+	char v[34];
+	size_t want, k = 0, j = i;
+
+	want = detect_iban_length(s[i], s[i + 1]);
+	if (want == 0)
+		return false;
+	while (k < want && j < n) {
+		if (detect_alnum(s[j])) {
+			v[k++] = s[j++];
+		} else if (s[j] == ' ' && k % 4 == 0 && j + 1 < n &&
+		    detect_alnum(s[j + 1])) {
+			j++;
+		} else {
+			break;
+		}
+	}
+	return k == want && (j == n || !detect_word(s[j])) && iban_valid(v, k);
+}
+
 bool
 detect_find_iban(const char *s, size_t n)
 {
-	size_t i = 0;
+	/* Only where a word starts with two letters and two digits (and
+	 * at least one byte follows them): found from the digits, which
+	 * are few in most text. */
+	for (size_t d = 2; d + 2 < n; d++) {
+		size_t i = d - 2;
 
-	/* only where a word starts */
-	while (i < n && !detect_word(s[i]))
-		i++;
-	while (i + 4 < n) {
-		char v[34];
-		size_t want, k = 0, j = i;
-
-		if (detect_is(s[i], DCL_ALPHA) &&
+		if (!detect_digit(s[d]))
+			continue;
+		if (detect_digit(s[d + 1]) && detect_is(s[i], DCL_ALPHA) &&
 		    detect_is(s[i + 1], DCL_ALPHA) &&
-		    detect_digit(s[i + 2]) && detect_digit(s[i + 3]) &&
-		    (want = detect_iban_length(s[i], s[i + 1])) != 0) {
-			while (k < want && j < n) {
-				if (detect_alnum(s[j])) {
-					v[k++] = s[j++];
-				} else if (s[j] == ' ' && k % 4 == 0 &&
-				    j + 1 < n && detect_alnum(s[j + 1])) {
-					j++;
-				} else {
-					break;
-				}
-			}
-			if (k == want && (j == n || !detect_word(s[j])) &&
-			    iban_valid(v, k))
-				return true;
-		}
-		while (i < n && detect_word(s[i]))
-			i++;
-		while (i < n && !detect_word(s[i]))
-			i++;
+		    (i == 0 || !detect_word(s[i - 1])) && iban_at(s, n, i))
+			return true;
 	}
 	return false;
 }

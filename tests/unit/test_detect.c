@@ -144,6 +144,9 @@ t_credit_card(void **state)
 		"paid with 4111 1111 1111 1111 on monday",
 		"card:4111111111111111.",
 		"items 12 4111 1111 1111 1111",
+		/* a card inside a longer chain of groups */
+		"12-4111-1111-1111-1111",
+		"1 2 4111 1111 1111 1111",
 	};
 	static const char *const no[] = {
 		"4111111111111112",                 /* Luhn fails */
@@ -161,6 +164,9 @@ t_credit_card(void **state)
 		"411 1111 1111 1111 1",
 		"4111 1111-1111 1111",              /* mixed separators */
 		"4111  1111 1111 1111",
+		/* chains of fewer than 13 digits, whatever their layout */
+		"2026-06-04T02:24:00Z 4111 1111 1111",
+		"4111-1111-1111 4111",
 	};
 
 	EXPECT(DETECT_CREDIT_CARD, yes, no);
@@ -186,6 +192,9 @@ t_iban(void **state)
 		"NL91ABNA0417164300",
 		"NO9386011117947",
 		"pay to: DE89370400440532013000, thanks",
+		"to GB82 WEST 1234 5698 7654 32",
+		"1.DE89370400440532013000",
+		"DE12 x DE89370400440532013000",
 	};
 	static const char *const no[] = {
 		"DE89370400440532013001",            /* one digit changed */
@@ -197,6 +206,11 @@ t_iban(void **state)
 		"ID DE89370400440532013000X",
 		"DE89 370 4004 4053 2013 000",       /* bad grouping */
 		"NODE89370400440532013000",
+		"xDE89370400440532013000",           /* not where a word starts */
+		"_DE89370400440532013000",
+		"DE89370400440532013000_",
+		"DE89",
+		"x DE89",
 	};
 
 	EXPECT(DETECT_IBAN, yes, no);
