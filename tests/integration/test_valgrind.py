@@ -1,5 +1,6 @@
 """The daemon under valgrind's memcheck through a whole session (consents,
-checks allowed and denied, proofs, settlement, reload, stop): no invalid
+checks allowed and denied, proofs, settlement, reload, stop), and consentctl
+under it for the same kinds of requests and its error paths: no invalid
 access, no use of uninitialised memory, nothing definitely lost. Skipped
 without valgrind and in sanitizer builds."""
 
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from harness import SRCDIR, Daemon, assert_eq, run_tests
+from harness import CONSENTCTL, SRCDIR, Daemon, assert_eq, run_tests
 
 if (os.environ.get("CONSENTD_SANITIZERS") == "yes" or
         not shutil.which("valgrind")):
@@ -54,4 +55,38 @@ def test_session_under_memcheck():
         d.cleanup()
 
 
-run_tests([test_session_under_memcheck])
+def test_consentctl_under_memcheck():
+    # The client's transport, its error paths included, under memcheck:
+    # an error from valgrind would be exit status 99, never the expected
+    # one.
+    d = Daemon()
+    pol = os.path.join(d.tmp, "policies")
+    os.makedirs(pol)
+    shutil.copy(os.path.join(SRCDIR, "policies/gdpr-training-baseline.yaml"), pol)
+    data = os.path.join(d.tmp, "data")
+    subprocess.run([os.path.join(SRCDIR, "contrib/demo/make-data.sh"), data],
+                   check=True)
+    d.args += ["--policies", pol]
+    vg = ["valgrind", "-q", "--tool=memcheck", "--leak-check=full",
+          "--errors-for-leak-kinds=definite", "--error-exitcode=99"]
+
+    def ctl(expected, *args, socket=None):
+        p = subprocess.run(vg + [CONSENTCTL, "--socket", socket or d.socket] +
+                           list(args), capture_output=True, text=True,
+                           timeout=300)
+        assert_eq(p.returncode, expected, p.stderr[-3000:])
+
+    try:
+        d.start()
+        ctl(0, "status")
+        ctl(0, "consent", "import", os.path.join(data, "consents.csv"))
+        ctl(0, "check", os.path.join(data, "job-train.yaml"))
+        ctl(1, "check", os.path.join(data, "job-pii.yaml"))
+        ctl(0, "--json", "ledger", "prove", "3")
+        ctl(2, "job", "finish", "no-such-job")
+        ctl(3, "status", socket=os.path.join(d.tmp, "none.sock"))
+    finally:
+        d.cleanup()
+
+
+run_tests([test_session_under_memcheck, test_consentctl_under_memcheck])
