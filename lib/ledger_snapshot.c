@@ -11,6 +11,7 @@
 #include "ledger.h"
 
 #define SNAPSHOT_MAX_PURPOSES 16
+#define SNAPSHOT_CACHE_KIB 8192
 
 /* Asks for huge pages where a large table is read at random, before it is
  * first written: each lookup would otherwise also miss the TLB. */
@@ -67,6 +68,18 @@ keytab_entry(const struct keytab *t, uint64_t slot)
 	return t->entries + (size_t)((uint32_t)slot - 1) * t->size;
 }
 
+/* Keys are tokens or lookup keys: compared with a constant length, the
+ * compiler inlines the comparison. */
+static bool
+keytab_key_eq(const struct keytab *t, const uint8_t *a, const uint8_t *b)
+{
+	if (t->keylen == STORE_TOKEN_LEN)
+		return memcmp(a, b, STORE_TOKEN_LEN) == 0;
+	if (t->keylen == STORE_LOOKUP_LEN)
+		return memcmp(a, b, STORE_LOOKUP_LEN) == 0;
+	return memcmp(a, b, t->keylen) == 0;
+}
+
 /* The entry for key, or NULL with *ret_free the slot where it would go. */
 static void *
 keytab_probe(const struct keytab *t, const uint8_t *key, size_t *ret_free)
@@ -76,7 +89,7 @@ keytab_probe(const struct keytab *t, const uint8_t *key, size_t *ret_free)
 
 	for (; t->slots[j]; j = (j + 1) & (t->cap - 1))
 		if ((t->slots[j] & KEYTAB_TAG) == (h & KEYTAB_TAG) &&
-		    memcmp(keytab_entry(t, t->slots[j]), key, t->keylen) == 0)
+		    keytab_key_eq(t, keytab_entry(t, t->slots[j]), key))
 			return keytab_entry(t, t->slots[j]);
 	if (ret_free)
 		*ret_free = j;
@@ -166,6 +179,78 @@ keytab_free(struct keytab *t)
 	free(t->entries);
 	free(t->slots);
 	*t = KEYTAB_INIT(t->size, t->keylen);
+}
+
+/*
+ * Probes of a keytab begun before they are made, for a stream of keys (the
+ * scans of a load): the slot of a key is fetched when the key is queued,
+ * the entry that slot names when KEYTAB_AHEAD / 2 keys have followed, and
+ * the key comes out to be handled, with the table as it is then, when
+ * KEYTAB_AHEAD have. A table larger than the caches then makes the scan
+ * wait for many keys' memory at once rather than for each in turn.
+ */
+#define KEYTAB_AHEAD 16
+
+struct keytab_ahead {
+	const struct keytab *t;
+	uint8_t *items; /* KEYTAB_AHEAD items of size bytes, each starting
+			 * with its key */
+	size_t size;
+	size_t head, n;
+};
+
+/* Always inlined, as the prefetches are what they are for (see
+ * activeset_prefetch). */
+static inline __attribute__((always_inline)) void
+keytab_prefetch(const struct keytab *t, const uint8_t *key, bool entry)
+{
+	const uint64_t *slot;
+
+	if (t->cap == 0)
+		return;
+	slot = &t->slots[(size_t)keytab_hash(key) & (t->cap - 1)];
+	if (!entry) {
+		__builtin_prefetch(slot);
+	} else if (*slot) {
+		const uint8_t *e = keytab_entry(t, *slot);
+
+		__builtin_prefetch(e);
+		__builtin_prefetch(e + t->size - 1);
+	}
+}
+
+static uint8_t *
+keytab_ahead_item(const struct keytab_ahead *q, size_t i)
+{
+	return q->items + (q->head + i) % KEYTAB_AHEAD * q->size;
+}
+
+/* Takes the oldest item out into ret; false when there is none. */
+static bool
+keytab_ahead_pop(struct keytab_ahead *q, void *ret)
+{
+	if (q->n == 0)
+		return false;
+	memcpy(ret, keytab_ahead_item(q, 0), q->size);
+	q->head = (q->head + 1) % KEYTAB_AHEAD;
+	q->n--;
+	return true;
+}
+
+/* Queues a copy of item. When the queue was full, the oldest item is first
+ * taken out into ret, and true returned: the caller handles it. */
+static bool
+keytab_ahead_push(struct keytab_ahead *q, const void *item, void *ret)
+{
+	bool full = q->n == KEYTAB_AHEAD && keytab_ahead_pop(q, ret);
+
+	memcpy(keytab_ahead_item(q, q->n), item, q->size);
+	keytab_prefetch(q->t, item, false);
+	if (q->n >= KEYTAB_AHEAD / 2)
+		keytab_prefetch(q->t, keytab_ahead_item(q,
+		    q->n - KEYTAB_AHEAD / 2), true);
+	q->n++;
+	return full;
 }
 
 /* A subject with active consent for a purpose: its subject-map lookup key,
@@ -314,6 +399,12 @@ struct token_state {
 	bool active;
 };
 
+/* A subject of the map, queued by its token (the key of states). */
+struct subject_item {
+	uint8_t token[STORE_TOKEN_LEN];
+	uint8_t lookup[STORE_LOOKUP_LEN];
+};
+
 struct load {
 	const struct ledger_snapshot *snap;
 	const char *purpose;
@@ -321,15 +412,38 @@ struct load {
 	struct keytab active; /* of struct active_subject, not indexed */
 	usec_t until;         /* the first time an event or expiry of the
 			       * purpose takes effect after the snapshot's */
+	/* events and subjects on their way to states */
+	struct keytab_ahead events, subjects;
+	struct token_state event_items[KEYTAB_AHEAD];
+	struct subject_item subject_items[KEYTAB_AHEAD];
 };
+
+/* An event of the purpose, in entry order: the latest of its token wins. */
+static int
+load_event_apply(struct load *ld, const struct token_state *ev)
+{
+	struct token_state *ts;
+	int r;
+
+	r = keytab_add(&ld->states, ev->token, (void **)&ts);
+	if (r < 0)
+		return r;
+	/* Entries come in index order: of events at the same time, the
+	 * later entry wins. */
+	if (ts->at > ev->at)
+		return 0;
+	ts->at = ev->at;
+	ts->active = ev->active;
+	return 0;
+}
 
 static int
 load_event(void *userdata, const struct store_consent *c)
 {
 	struct load *ld = userdata;
-	struct token_state *ts;
-	int r;
+	struct token_state ev, out;
 
+	/* The query keeps only these; checked again as it is cheap. */
 	if (c->index >= ld->snap->size || strcmp(c->purpose, ld->purpose) != 0)
 		return 0;
 	/* Anything that changes with time bounds when the loaded set stays
@@ -340,23 +454,20 @@ load_event(void *userdata, const struct store_consent *c)
 	}
 	if (c->expires_at > ld->snap->at)
 		ld->until = MIN(ld->until, c->expires_at);
-	r = keytab_add(&ld->states, c->token, (void **)&ts);
-	if (r < 0)
-		return r;
-	/* Entries come in index order: of events at the same time, the
-	 * later entry wins. */
-	if (ts->at > c->at)
-		return 0;
-	ts->at = c->at;
-	ts->active = c->kind == CONSENT_GRANT &&
+	memset(&ev, 0, sizeof(ev));
+	memcpy(ev.token, c->token, STORE_TOKEN_LEN);
+	ev.at = c->at;
+	ev.active = c->kind == CONSENT_GRANT &&
 	    (c->expires_at == 0 || c->expires_at > ld->snap->at);
-	return 0;
+	if (!keytab_ahead_push(&ld->events, &ev, &out))
+		return 0;
+	return load_event_apply(ld, &out);
 }
 
+/* A subject is kept when its token is active. */
 static int
-load_subject(void *userdata, const struct store_subject *subj)
+load_subject_apply(struct load *ld, const struct subject_item *subj)
 {
-	struct load *ld = userdata;
 	const struct token_state *ts = keytab_find(&ld->states, subj->token);
 	struct active_subject *a;
 	int r;
@@ -372,16 +483,44 @@ load_subject(void *userdata, const struct store_subject *subj)
 }
 
 static int
+load_subject(void *userdata, const struct store_subject *subj)
+{
+	struct load *ld = userdata;
+	struct subject_item item, out;
+
+	memcpy(item.token, subj->token, STORE_TOKEN_LEN);
+	memcpy(item.lookup, subj->lookup, STORE_LOOKUP_LEN);
+	if (!keytab_ahead_push(&ld->subjects, &item, &out))
+		return 0;
+	return load_subject_apply(ld, &out);
+}
+
+/* Both scans, each followed by the keys still queued. */
+static int
+load_scan(struct load *ld, struct store *st)
+{
+	struct token_state ev;
+	struct subject_item subj;
+	int r;
+
+	r = store_consent_purpose_events(st, ld->purpose, ld->snap->size,
+	    load_event, ld);
+	while (r >= 0 && keytab_ahead_pop(&ld->events, &ev))
+		r = load_event_apply(ld, &ev);
+	if (r < 0 || ld->states.n == 0)
+		return r;
+	r = store_subject_foreach(st, load_subject, ld);
+	while (r >= 0 && keytab_ahead_pop(&ld->subjects, &subj))
+		r = load_subject_apply(ld, &subj);
+	return r;
+}
+
+static int
 snapshot_purpose(struct ledger_snapshot *s, const char *purpose,
     const struct activeset **ret)
 {
 	struct ledger_consent_set *set;
-	struct load ld = { .snap = s, .purpose = purpose,
-		.states = KEYTAB_INIT(sizeof(struct token_state),
-		    STORE_TOKEN_LEN),
-		.active = KEYTAB_INIT(sizeof(struct active_subject),
-		    STORE_LOOKUP_LEN),
-		.until = INT64_MAX };
+	struct load *ld;
 	int r;
 
 	for (size_t i = 0; i < s->npurposes; i++)
@@ -400,13 +539,30 @@ snapshot_purpose(struct ledger_snapshot *s, const char *purpose,
 		free(set);
 		return -ENOMEM;
 	}
-	r = store_consent_foreach(s->store, load_event, &ld);
-	if (r >= 0 && ld.states.n > 0)
-		r = store_subject_foreach(s->store, load_subject, &ld);
-	keytab_free(&ld.states);
+	ld = calloc(1, sizeof(*ld));
+	if (!ld) {
+		consent_set_free(set);
+		return -ENOMEM;
+	}
+	*ld = (struct load){ .snap = s, .purpose = purpose,
+		.states = KEYTAB_INIT(sizeof(struct token_state),
+		    STORE_TOKEN_LEN),
+		.active = KEYTAB_INIT(sizeof(struct active_subject),
+		    STORE_LOOKUP_LEN),
+		.until = INT64_MAX };
+	ld->events = (struct keytab_ahead){ .t = &ld->states,
+		.items = (uint8_t *)ld->event_items,
+		.size = sizeof(ld->event_items[0]) };
+	ld->subjects = (struct keytab_ahead){ .t = &ld->states,
+		.items = (uint8_t *)ld->subject_items,
+		.size = sizeof(ld->subject_items[0]) };
+	r = load_scan(ld, s->store);
+	keytab_free(&ld->states);
 	if (r >= 0)
-		r = activeset_build(&set->active, &ld.active);
-	keytab_free(&ld.active);
+		r = activeset_build(&set->active, &ld->active);
+	keytab_free(&ld->active);
+	set->until = ld->until;
+	free(ld);
 	if (r < 0) {
 		consent_set_free(set);
 		return r;
@@ -415,7 +571,6 @@ snapshot_purpose(struct ledger_snapshot *s, const char *purpose,
 	set->size = s->size;
 	set->shareable = s->at_current;
 	set->from = s->at;
-	set->until = ld.until;
 	s->purposes[s->npurposes++].set = set;
 	*ret = &set->active;
 	return 0;
@@ -520,6 +675,10 @@ ledger_snapshot_open(const char *db_path, const char *secret_path,
 	if (r >= 0)
 		r = store_open(db_path, STORE_READ_ONLY, &s->store, errbuf,
 		    errlen);
+	/* Its reads are scans, each page read once: a page cache as large
+	 * as the writer's would only be memory to fill. */
+	if (r >= 0)
+		r = store_cache_limit(s->store, SNAPSHOT_CACHE_KIB);
 	if (r >= 0)
 		r = store_read_begin(s->store);
 	if (r >= 0)

@@ -140,6 +140,10 @@ int store_consent_state(struct store *s, const uint8_t token[STORE_TOKEN_LEN],
  * the last row of each token is its state). */
 int store_consent_purpose_foreach(struct store *s, const char *purpose,
     usec_t at, uint64_t max_size, store_consent_fn fn, void *userdata);
+/* Every event for one purpose among entries below max_size, in ledger
+ * order (one pass over the table, whatever the purpose). */
+int store_consent_purpose_events(struct store *s, const char *purpose,
+    uint64_t max_size, store_consent_fn fn, void *userdata);
 /* Every event, in ledger order (for verification against the log). */
 int store_consent_foreach(struct store *s, store_consent_fn fn,
     void *userdata);

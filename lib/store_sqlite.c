@@ -877,9 +877,13 @@ consent_row(sqlite3_stmt *st, int idx_col, int purpose_col,
     struct store_consent *c)
 {
 	const char *p = (const char *)sqlite3_column_text(st, purpose_col);
+	size_t n = p ? strnlen(p, sizeof(c->purpose) - 1) : 0;
 
 	c->index = (uint64_t)sqlite3_column_int64(st, idx_col);
-	snprintf(c->purpose, sizeof(c->purpose), "%s", p ? p : "");
+	/* As snprintf "%s" would, without its cost on every row. */
+	if (n > 0)
+		memcpy(c->purpose, p, n);
+	c->purpose[n] = '\0';
 	c->kind = (enum consent_event_kind)sqlite3_column_int(st, purpose_col + 1);
 	c->at = sqlite3_column_int64(st, purpose_col + 2);
 	c->expires_at = sqlite3_column_int64(st, purpose_col + 3);
@@ -1149,6 +1153,19 @@ store_consent_purpose_foreach(struct store *s, const char *purpose, usec_t at,
 	struct fn_and_data f = { (void *)fn, userdata };
 	struct bind b[] = { BIND_TEXT_OR_NULL(purpose), BIND_I64(at),
 		BIND_U64(max_size) };
+
+	return store_each_row(s, sql, b, ELEMENTSOF(b), consent_each_row, &f);
+}
+
+int
+store_consent_purpose_events(struct store *s, const char *purpose,
+    uint64_t max_size, store_consent_fn fn, void *userdata)
+{
+	static const char sql[] =
+	    "SELECT idx, token, purpose, kind, at, expires_at FROM consent_events"
+	    " WHERE purpose = ?1 AND idx < ?2 ORDER BY idx";
+	struct fn_and_data f = { (void *)fn, userdata };
+	struct bind b[] = { BIND_TEXT_OR_NULL(purpose), BIND_U64(max_size) };
 
 	return store_each_row(s, sql, b, ELEMENTSOF(b), consent_each_row, &f);
 }
