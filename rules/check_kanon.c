@@ -1,6 +1,7 @@
 /* k_anonymity and l_diversity rules: equivalence classes over the
  * quasi-identifiers, kept as 128-bit digests in a bounded hash table (the
- * values themselves are never stored nor reported). */
+ * values themselves are never reported, nor kept beyond the rule: only a
+ * small cache of recent tuples, wiped at its end). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -12,6 +13,10 @@
 
 #define KANON_DIGEST 16
 #define KANON_MAX_KEY ((size_t)64 << 20)
+/* The cache of recent tuples: slots (a power of two) and the longest
+ * tuple it holds, in bytes of the length-prefixed key. */
+#define KANON_MEMO_SLOTS 256
+#define KANON_MEMO_KEY 112
 
 struct kclass {
 	uint8_t key[KANON_DIGEST];
@@ -20,6 +25,16 @@ struct kclass {
 	/* l_diversity: distinct sensitive values seen, up to l. */
 	uint8_t (*sens)[KANON_DIGEST];
 	uint32_t nsens;
+};
+
+/* A tuple seen recently and its digest. Datasets have few classes next to
+ * their rows, so most rows repeat a recent tuple; an exact comparison of
+ * the key bytes then stands in for the SHA-256, and the digest (hence the
+ * class) is the one the hash would give. */
+struct kanon_memo {
+	uint32_t len; /* of key; 0 for an empty slot */
+	uint8_t digest[KANON_DIGEST];
+	uint8_t key[KANON_MEMO_KEY];
 };
 
 struct kanon_state {
@@ -35,6 +50,7 @@ struct kanon_state {
 	size_t max;                /* cap on stored */
 	uint64_t rows;
 	struct buf key;
+	struct kanon_memo *memo;   /* KANON_MEMO_SLOTS */
 };
 
 static void
@@ -49,6 +65,9 @@ kanon_free(void *p)
 	free(s->table);
 	free(s->qi);
 	buf_free(&s->key);
+	if (s->memo)
+		secure_wipe(s->memo, KANON_MEMO_SLOTS * sizeof(*s->memo));
+	free(s->memo);
 	free(s);
 }
 
@@ -100,7 +119,56 @@ kanon_begin(struct check *c)
 	if (!s->table)
 		return -ENOMEM;
 	s->cap = 1024;
+	s->memo = calloc(KANON_MEMO_SLOTS, sizeof(*s->memo));
+	if (!s->memo)
+		return -ENOMEM;
 	return 0;
+}
+
+/* A cheap hash of the key bytes, to pick a cache slot; the slot's key is
+ * compared in full. */
+static size_t
+memo_slot(const uint8_t *p, size_t len)
+{
+	uint64_t h = len * UINT64_C(0x9e3779b97f4a7c15), w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
+		h ^= h >> 29;
+	}
+	if (len > 0) {
+		w = 0;
+		memcpy(&w, p, len);
+		h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
+		h ^= h >> 29;
+	}
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	return (size_t)(h >> 32) & (KANON_MEMO_SLOTS - 1);
+}
+
+/* The first KANON_DIGEST bytes of the SHA-256 of the key. */
+static void
+kanon_digest(struct kanon_state *s, uint8_t ret[KANON_DIGEST])
+{
+	const uint8_t *key = (const uint8_t *)s->key.data;
+	size_t len = s->key.len;
+	uint8_t d[SHA256_LEN];
+	struct kanon_memo *m;
+
+	if (len == 0 || len > KANON_MEMO_KEY) {
+		sha256(key, len, d);
+		memcpy(ret, d, KANON_DIGEST);
+		return;
+	}
+	m = &s->memo[memo_slot(key, len)];
+	if (m->len != len || memcmp(m->key, key, len) != 0) {
+		sha256(key, len, d);
+		m->len = (uint32_t)len;
+		memcpy(m->key, key, len);
+		memcpy(m->digest, d, KANON_DIGEST);
+	}
+	memcpy(ret, m->digest, KANON_DIGEST);
 }
 
 static size_t
@@ -194,7 +262,7 @@ static int
 kanon_row(struct check *c, const struct reader *r, uint64_t line)
 {
 	struct kanon_state *s = c->state;
-	uint8_t d[SHA256_LEN];
+	uint8_t d[KANON_DIGEST];
 	struct kclass *k;
 	int e = 0;
 
@@ -218,7 +286,7 @@ kanon_row(struct check *c, const struct reader *r, uint64_t line)
 				"quasi-identifier values at line %" PRIu64
 				" are too long", line);
 	}
-	sha256(s->key.data, s->key.len, d);
+	kanon_digest(s, d);
 	k = lookup(s, d, &e);
 	if (!k)
 		goto fail;

@@ -475,6 +475,89 @@ t_duration_sampled(void **state)
 	rmdir(dir);
 }
 
+/* k-anonymity over more classes than the cache of recent tuples has slots,
+ * rows of a class far apart, tuples too long for the cache and tuples
+ * that differ only in where one value ends: the counts are exact. */
+static void
+t_kanon_many_classes(void **state)
+{
+	static const char policy[] = "name: anon\nrules:\n"
+				     "  - name: k5\n"
+				     "    k_anonymity: { k: 5 }\n";
+	static const char manifest[] = "dataset: many\npath: many.csv\n"
+				       "fields:\n"
+				       "  zip: { role: quasi_identifier }\n"
+				       "  band: { role: quasi_identifier }\n";
+	enum { NCLASS = 700 };
+	char dir[] = "/tmp/consentd-eval-XXXXXX", path[64];
+	_cleanup_eval_result_ struct eval_result *res = NULL;
+	_cleanup_policy_ struct policy *p = NULL;
+	_cleanup_manifest_ struct manifest *m = NULL;
+	struct eval_options opt = { .purpose = "x" };
+	uint64_t rows = 0, below = 0, rows_below = 0;
+	struct diag d = { 0 };
+	const json_t *ev;
+	char longer[200];
+	FILE *f;
+
+	memset(longer, 'L', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/many.csv", dir);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fprintf(f, "zip,band\n");
+	/* Class j has 1 + (j * 7919) % 9 rows, written round by round so
+	 * that every class recurs after all the others; one class in 50
+	 * has a zip longer than the cache holds. */
+	for (int round = 0; round < 9; round++)
+		for (int j = 0; j < NCLASS; j++) {
+			if ((j * 7919) % 9 < round)
+				continue;
+			fprintf(f, "%s%d,b%d\n", j % 50 ? "z" : longer, j,
+			    j % 7);
+			rows++;
+		}
+	for (int j = 0; j < NCLASS; j++) {
+		uint64_t n = 1 + (uint64_t)((j * 7919) % 9);
+
+		if (n < 5) {
+			below++;
+			rows_below += n;
+		}
+	}
+	/* ("ab", "c") three times and ("a", "bc") twice, interleaved */
+	for (int i = 0; i < 5; i++)
+		fprintf(f, "%s\n", i % 2 ? "a,bc" : "ab,c");
+	rows += 5;
+	below += 2;
+	rows_below += 5;
+	assert_int_equal(fclose(f), 0);
+
+	assert_int_equal(policy_parse_string("policy", policy, strlen(policy),
+			     &p, &d, NULL),
+	    0);
+	assert_int_equal(manifest_parse_string("many", manifest,
+			     strlen(manifest), dir, &m, &d, NULL),
+	    0);
+	assert_int_equal(eval_run(&p, 1, &m, 1, &opt, &res), 0);
+	ev = res->policies[0].rules[0].evidence;
+	assert_int_equal(json_integer_value(json_object_get(ev, "rows")), rows);
+	assert_int_equal(json_integer_value(json_object_get(ev, "classes")),
+	    NCLASS + 2);
+	assert_int_equal(json_integer_value(json_object_get(ev,
+				 "smallest_class")),
+	    1);
+	assert_int_equal(json_integer_value(json_object_get(ev,
+				 "classes_below_k")),
+	    below);
+	assert_int_equal(json_integer_value(json_object_get(ev,
+				 "rows_in_classes_below")),
+	    rows_below);
+	unlink(path);
+	rmdir(dir);
+}
+
 static char *result_text(struct eval_result *res);
 
 /* A consent source by rule: subject "uN" consented when N is not a
@@ -720,6 +803,7 @@ main(void)
 		cmocka_unit_test(t_pii_undeclared),
 		cmocka_unit_test(t_kanon),
 		cmocka_unit_test(t_kanon_cap),
+		cmocka_unit_test(t_kanon_many_classes),
 		cmocka_unit_test(t_retention),
 		cmocka_unit_test(t_modes),
 		cmocka_unit_test(t_malformed),
