@@ -23,6 +23,10 @@ fuzz_setup() {
 	# Every target sees the prototypes, whether or not it includes them.
 	fuzz_cppflags="-I$builddir -I$srcdir/lib -I$srcdir/rules -I$srcdir/cli"
 	fuzz_cppflags="$fuzz_cppflags -I$fuzz_dir"
+	# config.h first: its feature macros (_GNU_SOURCE) must come before
+	# any system header, fuzz.h's included, or functions such as memmem
+	# are left undeclared.
+	fuzz_cppflags="$fuzz_cppflags -include $builddir/config.h"
 	fuzz_cppflags="$fuzz_cppflags -include $fuzz_dir/fuzz.h"
 }
 
