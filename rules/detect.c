@@ -495,35 +495,256 @@ detect_summary(const char *v, size_t len, unsigned *ret_seen,
 	*ret_ndig = ndig;
 }
 
+/* Values of up to DETECT_MASK_MAX bytes, most fields, are also summed up
+ * as one bit mask per byte class (bit i for byte i), where the shapes a
+ * finder needs are looked for with a few shifts. Each detect_may_*() is
+ * false only when its finder cannot match, whatever else the value
+ * holds: the finder decides, the masks only spare it values it would
+ * reject. */
+#define DETECT_MASK_MAX 64
+
+struct detect_masks {
+	uint64_t digit, alpha, hexl, dot, colon; /* hexl: a-f, A-F */
+	uint64_t dash, space, plus, lparen, rparen, zero, under;
+};
+
+#ifdef __SSE2__
+/* Bits of the bytes of x that lie in [lo, lo + span]. */
+static inline unsigned
+detect_in_range(__m128i x, char lo, char span)
+{
+	const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8(lo));
+
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+	    _mm_min_epu8(d, _mm_set1_epi8(span)), d));
+}
+
+static inline unsigned
+detect_eq(__m128i x, char c)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
+	    _mm_set1_epi8(c)));
+}
+
+/* Adds the sixteen bytes of x as those at offset at (a byte seen twice
+ * gives the same bits twice). */
+static inline __attribute__((always_inline)) void
+detect_masks_add(struct detect_masks *m, __m128i x, unsigned at)
+{
+	const __m128i folded = _mm_or_si128(x, _mm_set1_epi8(0x20));
+
+	m->digit |= (uint64_t)detect_in_range(x, '0', 9) << at;
+	m->alpha |= (uint64_t)detect_in_range(folded, 'a', 25) << at;
+	m->hexl |= (uint64_t)detect_in_range(folded, 'a', 5) << at;
+	m->dot |= (uint64_t)detect_eq(x, '.') << at;
+	m->colon |= (uint64_t)detect_eq(x, ':') << at;
+	m->dash |= (uint64_t)detect_eq(x, '-') << at;
+	m->space |= (uint64_t)detect_eq(x, ' ') << at;
+	m->plus |= (uint64_t)detect_eq(x, '+') << at;
+	m->lparen |= (uint64_t)detect_eq(x, '(') << at;
+	m->rparen |= (uint64_t)detect_eq(x, ')') << at;
+	m->zero |= (uint64_t)detect_eq(x, '0') << at;
+	m->under |= (uint64_t)detect_eq(x, '_') << at;
+}
+#endif
+
+/* The masks of v, len <= DETECT_MASK_MAX; bits past len are clear. */
+static void
+detect_masks_of(const char *v, size_t len, struct detect_masks *m)
+{
+	*m = (struct detect_masks){ 0 };
+#ifdef __SSE2__
+	if (len >= 16) {
+		size_t i;
+
+		for (i = 0; i + 16 <= len; i += 16)
+			detect_masks_add(m, _mm_loadu_si128((const __m128i *)
+			    (v + i)), (unsigned)i);
+		/* the last bytes, overlapping ones already seen */
+		if (i < len)
+			detect_masks_add(m, _mm_loadu_si128((const __m128i *)
+			    (v + len - 16)), (unsigned)len - 16);
+	} else {
+		/* the value and zeros after it, which belong to no class */
+		uint64_t lo = 0, hi = 0;
+
+		if (len > 8) {
+			memcpy(&lo, v, 8);
+			memcpy(&hi, v + len - 8, 8);
+			hi >>= 8 * (16 - len); /* bytes 8 to len - 1 */
+		} else if (len == 8) {
+			memcpy(&lo, v, 8);
+		} else {
+			for (size_t i = len; i-- > 0;)
+				lo = lo << 8 | (uint8_t)v[i];
+		}
+		detect_masks_add(m, _mm_set_epi64x((long long)hi,
+		    (long long)lo), 0);
+	}
+#else
+	for (size_t i = 0; i < len; i++) {
+		const uint64_t bit = UINT64_C(1) << i;
+		const char c = v[i];
+		const uint8_t cl = detect_class[(uint8_t)c];
+
+		if (cl & DCL_DIGIT)
+			m->digit |= bit;
+		if (cl & DCL_ALPHA)
+			m->alpha |= bit;
+		if ((cl & (DCL_ALPHA | DCL_HEX)) == (DCL_ALPHA | DCL_HEX))
+			m->hexl |= bit;
+		m->dot |= c == '.' ? bit : 0;
+		m->colon |= c == ':' ? bit : 0;
+		m->dash |= c == '-' ? bit : 0;
+		m->space |= c == ' ' ? bit : 0;
+		m->plus |= c == '+' ? bit : 0;
+		m->lparen |= c == '(' ? bit : 0;
+		m->rparen |= c == ')' ? bit : 0;
+		m->zero |= c == '0' ? bit : 0;
+		m->under |= c == '_' ? bit : 0;
+	}
+#endif
+}
+
+/* Phone (detect_find_phone): a '+', or two groups at least (a group, a
+ * separator and a digit or '(', or a digit or '(' right after a closing
+ * parenthesis) and one of: a group of a 0 and more digits ("00"
+ * international, trunk 0), or groups of exactly three and exactly four
+ * digits (NANP). Groups are whole runs of digits. */
+static bool
+detect_may_phone(const struct detect_masks *m)
+{
+	const uint64_t d = m->digit, sep = m->space | m->dash | m->dot;
+	const uint64_t open = d | m->lparen, close = d | m->rparen;
+	const uint64_t starts = d & ~(d << 1);
+	uint64_t next;
+
+	if (m->plus)
+		return true;
+	next = ((close << 1) & sep & (open >> 1)) | ((m->rparen << 1) & open);
+	if (!next)
+		return false;
+	if (starts & m->zero & (d >> 1))
+		return true;
+	return (starts & (d >> 1) & (d >> 2) & ~(d >> 3)) &&
+	    (starts & (d >> 1) & (d >> 2) & (d >> 3) & ~(d >> 4));
+}
+
+/* Card (detect_find_card): 13 digits in one chain of groups joined by a
+ * space or dash between digits, so 13 bytes in a row of those. */
+static bool
+detect_may_card(const struct detect_masks *m)
+{
+	const uint64_t d = m->digit;
+	uint64_t c = d | ((m->space | m->dash) & (d << 1) & (d >> 1));
+
+	c &= c >> 1; /* runs of 2 */
+	c &= c >> 2; /* of 4 */
+	c &= c >> 4; /* of 8 */
+	c &= c >> 5; /* of 13 */
+	return c != 0;
+}
+
+/* IBAN (detect_find_iban): two letters and two digits in a row. */
+static bool
+detect_may_iban(const struct detect_masks *m)
+{
+	return (m->alpha & (m->alpha >> 1) & (m->digit >> 2) &
+	    (m->digit >> 3)) != 0;
+}
+
+/* SSN (detect_find_ssn): AAA-GG-SSSS, or nine digits in all (the bare
+ * form is the whole value). */
+static bool
+detect_may_ssn(const struct detect_masks *m, size_t ndig)
+{
+	const uint64_t d = m->digit, h = m->dash;
+
+	if (ndig == 9)
+		return true;
+	return (d & (d >> 1) & (d >> 2) & (h >> 3) & (d >> 4) & (d >> 5) &
+	    (h >> 6) & (d >> 7) & (d >> 8) & (d >> 9) & (d >> 10)) != 0;
+}
+
+/* IPv4 (detect_find_ipv4): three dots and seven digits and dots in a
+ * row. */
+static bool
+detect_may_ipv4(const struct detect_masks *m)
+{
+	uint64_t dots = m->dot, e = m->digit | m->dot;
+
+	dots &= dots - 1;
+	dots &= dots - 1;
+	if (!dots)
+		return false;
+	e &= e >> 1; /* runs of 2 */
+	e &= e >> 2; /* of 4 */
+	e &= e >> 3; /* of 7 */
+	return e != 0;
+}
+
+/* IPv6 (detect_find_ipv6): a run of hex digits, colons and dots with two
+ * colons, not preceded by a word byte. */
+static bool
+detect_may_ipv6(const struct detect_masks *m)
+{
+	const uint64_t x = m->digit | m->hexl | m->colon | m->dot;
+	const uint64_t word = m->digit | m->alpha | m->under;
+	const uint64_t starts = x & ~(x << 1) & ~(word << 1);
+	/* adding a run's lowest bit flips the whole run */
+	uint64_t colons = x & ((x + starts) ^ x) & m->colon;
+
+	return (colons & (colons - 1)) != 0;
+}
+
 uint64_t
 detector_set_scan(const struct detector_set *s, struct detector_scratch *sc,
     const char *value, size_t len, bool dob_context)
 {
 	struct detector_scratch *own = NULL;
+	struct detect_masks m;
 	uint64_t hits = 0;
 	unsigned seen = 0;
 	size_t ndig = 0;
+	bool email, phone, card, iban, ssn, ipv4, ipv6;
 
 	if (!s || !value || len == 0)
 		return 0;
 	/* One pass of cheap facts decides which finders can possibly hit. */
 	detect_summary(value, len, &seen, &ndig);
+	email = s->builtin[DETECT_EMAIL] && (seen & DCL_AT) &&
+	    (seen & DCL_DOT) && len >= 6;
+	phone = s->builtin[DETECT_PHONE] && ndig >= 8;
+	card = s->builtin[DETECT_CREDIT_CARD] && ndig >= 13;
+	iban = s->builtin[DETECT_IBAN] && ndig >= 2 && (seen & DCL_ALPHA) &&
+	    len >= 15;
+	ssn = s->builtin[DETECT_US_SSN] && ndig >= 9;
+	ipv4 = s->builtin[DETECT_IPV4] && ndig >= 4 && (seen & DCL_DOT);
+	ipv6 = s->builtin[DETECT_IPV6] && (seen & DCL_COLON) &&
+	    (seen & DCL_HEX);
+	/* Then the shapes they need, where that costs less than running
+	 * the finders still in: values with many digits. */
+	if (ndig >= 8 && len <= DETECT_MASK_MAX) {
+		detect_masks_of(value, len, &m);
+		phone = phone && detect_may_phone(&m);
+		card = card && detect_may_card(&m);
+		iban = iban && detect_may_iban(&m);
+		ssn = ssn && detect_may_ssn(&m, ndig);
+		ipv4 = ipv4 && detect_may_ipv4(&m);
+		ipv6 = ipv6 && detect_may_ipv6(&m);
+	}
 #define DETECT_RUN(kind, cond)                                                 \
-	if ((s->builtin[kind]) && (cond))                                      \
+	if (cond)                                                              \
 		hits |= s->builtin[kind];
-	DETECT_RUN(DETECT_EMAIL, (seen & DCL_AT) && (seen & DCL_DOT) &&
-	    len >= 6 && detect_find_email(value, len));
-	DETECT_RUN(DETECT_PHONE, ndig >= 8 && detect_find_phone(value, len));
-	DETECT_RUN(DETECT_CREDIT_CARD, ndig >= 13 &&
-	    detect_find_card(value, len));
-	DETECT_RUN(DETECT_IBAN, ndig >= 2 &&
-	    (seen & DCL_ALPHA) && len >= 15 && detect_find_iban(value, len));
-	DETECT_RUN(DETECT_US_SSN, ndig >= 9 && detect_find_ssn(value, len));
-	DETECT_RUN(DETECT_IPV4, ndig >= 4 && (seen & DCL_DOT) &&
-	    detect_find_ipv4(value, len));
-	DETECT_RUN(DETECT_IPV6, (seen & DCL_COLON) && (seen & DCL_HEX) &&
-	    detect_find_ipv6(value, len));
-	DETECT_RUN(DETECT_DATE_OF_BIRTH, dob_context && ndig >= 4 &&
+	DETECT_RUN(DETECT_EMAIL, email && detect_find_email(value, len));
+	DETECT_RUN(DETECT_PHONE, phone && detect_find_phone(value, len));
+	DETECT_RUN(DETECT_CREDIT_CARD, card && detect_find_card(value, len));
+	DETECT_RUN(DETECT_IBAN, iban && detect_find_iban(value, len));
+	DETECT_RUN(DETECT_US_SSN, ssn && detect_find_ssn(value, len));
+	DETECT_RUN(DETECT_IPV4, ipv4 && detect_find_ipv4(value, len));
+	DETECT_RUN(DETECT_IPV6, ipv6 && detect_find_ipv6(value, len));
+	DETECT_RUN(DETECT_DATE_OF_BIRTH, s->builtin[DETECT_DATE_OF_BIRTH] &&
+	    dob_context && ndig >= 4 &&
 	    detect_find_dob(value, len, s->ref_days));
 #undef DETECT_RUN
 
