@@ -142,7 +142,8 @@ static int
 pii_row(struct check *c, const struct reader *r, uint64_t line)
 {
 	struct pii_state *s = c->state;
-	size_t n = reader_ncolumns(r);
+	size_t n = reader_ncolumns(r), nf;
+	const struct reader_field *fields = reader_fields(r, &nf);
 
 	if (n > s->ncols) {
 		struct pii_column *nc = realloc(s->cols, n * sizeof(*nc));
@@ -155,19 +156,19 @@ pii_row(struct check *c, const struct reader *r, uint64_t line)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct pii_column *col = &s->cols[i];
-		struct reader_field f;
+		const struct reader_field *f;
 		uint64_t bits;
 
 		if (!col->decided)
 			decide_column(c, col, reader_column_name(r, i));
-		if (!col->scan)
+		if (!col->scan || i >= nf)
 			continue;
-		f = reader_field(r, i);
-		if (!f.value || f.len == 0)
+		f = &fields[i];
+		if (!f->value || f->len == 0)
 			continue;
 		col->values++;
-		bits = detector_set_scan(s->set, s->scratch, f.value,
-		    f.len, col->dob);
+		bits = detector_set_scan(s->set, s->scratch, f->value,
+		    f->len, col->dob);
 		if (!bits)
 			continue;
 		col->hits++;

@@ -221,13 +221,37 @@ reader_raw_finish(struct reader *r)
 	}
 }
 
+/* Reads up to n bytes of the file into dst, hashed and counted. Returns
+ * the number read, 0 at the end of the input, or -errno. */
+static int
+reader_raw_read(struct reader *r, uint8_t *dst, size_t n)
+{
+	ssize_t k;
+
+	n = MIN(n, (size_t)INT32_MAX);
+	do
+		k = read(r->fd, dst, n);
+	while (k < 0 && errno == EINTR);
+	if (k < 0) {
+		k = -errno;
+		reader_set_error(r, "Failed to read: %s", strerror((int)-k));
+		return (int)k;
+	}
+	if (k == 0) {
+		reader_raw_finish(r);
+		return 0;
+	}
+	reader_raw_account(r, dst, (size_t)k);
+	return (int)k;
+}
+
 /* Appends up to one chunk of raw bytes to the pending ones. Returns the
  * number added, 0 at the end of the input, or -errno. */
 static int
 reader_raw_more(struct reader *r)
 {
 	size_t n;
-	ssize_t k;
+	int k;
 
 	if (r->raw_eof)
 		return 0;
@@ -257,21 +281,10 @@ reader_raw_more(struct reader *r)
 	n = MIN(r->chunk, r->rawbuf_cap - r->raw_len);
 	if (n == 0)
 		return -ENOBUFS;
-	do
-		k = read(r->fd, r->rawbuf + r->raw_len, n);
-	while (k < 0 && errno == EINTR);
-	if (k < 0) {
-		k = -errno;
-		reader_set_error(r, "Failed to read: %s", strerror((int)-k));
-		return (int)k;
-	}
-	if (k == 0) {
-		reader_raw_finish(r);
-		return 0;
-	}
-	reader_raw_account(r, r->rawbuf + r->raw_len, (size_t)k);
-	r->raw_len += (size_t)k;
-	return (int)k;
+	k = reader_raw_read(r, r->rawbuf + r->raw_len, n);
+	if (k > 0)
+		r->raw_len += (size_t)k;
+	return k;
 }
 
 static void
@@ -449,6 +462,10 @@ reader_fill(struct reader *r, size_t keep)
 	room = MIN(r->chunk, r->win_cap - r->win_len);
 	if (r->gzip) {
 		k = reader_inflate(r, room);
+	} else if (r->raw_len == 0 && r->fd >= 0) {
+		/* Plain data from a file: read straight into the window. */
+		k = r->raw_eof ? 0 : reader_raw_read(r,
+		    (uint8_t *)r->win + r->win_len, room);
 	} else {
 		if (r->raw_len == 0) {
 			k = reader_raw_more(r);
@@ -684,6 +701,13 @@ reader_field(const struct reader *r, size_t i)
 	if (!r || i >= r->nfields)
 		return (struct reader_field){ NULL, 0 };
 	return r->fields[i];
+}
+
+const struct reader_field *
+reader_fields(const struct reader *r, size_t *ret_n)
+{
+	*ret_n = r ? r->nfields : 0;
+	return r ? r->fields : NULL;
 }
 
 uint64_t

@@ -90,6 +90,11 @@ int reader_column_index(const struct reader *r, const char *name,
 int reader_next(struct reader *r);
 /* Field i of the current record; value NULL when the record lacks it. */
 struct reader_field reader_field(const struct reader *r, size_t i);
+/* All the fields of the current record at once, as reader_field() gives
+ * them: *ret_n of them, none before the first record or after an error.
+ * Owned by the reader, valid until the next reader_next(). */
+const struct reader_field *reader_fields(const struct reader *r,
+    size_t *ret_n);
 /* 1-based physical line on which the current (or malformed) record
  * starts; records are counted separately by reader_record_number(): the
  * 1-based number of the current data record, malformed ones included,

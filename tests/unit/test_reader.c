@@ -20,21 +20,36 @@ static char *
 render(struct reader *r)
 {
 	struct buf out = BUF_INIT(0);
+	const struct reader_field *all;
+	size_t nall;
 	int k;
 
 	while ((k = reader_next(r)) != 0) {
+		all = reader_fields(r, &nall);
 		if (k == -EBADMSG) {
 			assert_non_null(reader_error(r));
 			assert_int_equal(reader_field(r, 0).value, NULL);
+			assert_int_equal(nall, 0);
 			buf_printf(&out, "%" PRIu64 ":!\n", reader_line(r));
 			continue;
 		}
 		if (k < 0) {
 			assert_non_null(reader_error(r));
+			assert_int_equal(nall, 0);
 			buf_printf(&out, "!%d\n", -k);
 			break;
 		}
 		assert_int_equal(k, 1);
+		/* reader_fields() gives what reader_field() gives */
+		assert_true(nall <= reader_ncolumns(r));
+		for (size_t i = 0; i < reader_ncolumns(r); i++) {
+			struct reader_field f = reader_field(r, i);
+
+			assert_ptr_equal(i < nall ? all[i].value : NULL,
+			    f.value);
+			if (i < nall)
+				assert_int_equal(all[i].len, f.len);
+		}
 		buf_printf(&out, "%" PRIu64 ":", reader_line(r));
 		for (size_t i = 0; i < reader_ncolumns(r); i++) {
 			struct reader_field f = reader_field(r, i);
