@@ -50,6 +50,7 @@ struct detector_set {
 	struct detector_entry e[DETECT_MAX];
 	bool has_custom;
 	uint64_t builtin[_DETECT_BUILTIN_MAX]; /* result bits of each kind */
+	unsigned kinds; /* bit k: a detector of kind k is in the set */
 	int64_t ref_days; /* the last plausible birth day */
 };
 
@@ -222,6 +223,7 @@ detector_set_new(const enum detector_kind *kinds, size_t nkinds,
 			return -EINVAL;
 		}
 		s->builtin[kinds[i]] |= UINT64_C(1) << s->n;
+		s->kinds |= 1U << kinds[i];
 		s->e[s->n++].kind = kinds[i];
 	}
 	for (size_t i = 0; i < ncustom; i++) {
@@ -697,58 +699,41 @@ detect_may_ipv6(const struct detect_masks *m)
 	return (colons & (colons - 1)) != 0;
 }
 
-uint64_t
-detector_set_scan(const struct detector_set *s, struct detector_scratch *sc,
-    const char *value, size_t len, bool dob_context)
+#define DETECT_BIT(kind) (1U << (kind))
+
+/* Of the finders in run, those whose shape a value of up to
+ * DETECT_MASK_MAX bytes has. Kept out of line: most values never need
+ * it. */
+static __attribute__((noinline)) unsigned
+detect_shapes(const char *v, size_t len, size_t ndig, unsigned run)
+{
+	struct detect_masks m;
+
+	detect_masks_of(v, len, &m);
+	if ((run & DETECT_BIT(DETECT_PHONE)) && !detect_may_phone(&m))
+		run &= ~DETECT_BIT(DETECT_PHONE);
+	if ((run & DETECT_BIT(DETECT_CREDIT_CARD)) && !detect_may_card(&m))
+		run &= ~DETECT_BIT(DETECT_CREDIT_CARD);
+	if ((run & DETECT_BIT(DETECT_IBAN)) && !detect_may_iban(&m))
+		run &= ~DETECT_BIT(DETECT_IBAN);
+	if ((run & DETECT_BIT(DETECT_US_SSN)) && !detect_may_ssn(&m, ndig))
+		run &= ~DETECT_BIT(DETECT_US_SSN);
+	if ((run & DETECT_BIT(DETECT_IPV4)) && !detect_may_ipv4(&m))
+		run &= ~DETECT_BIT(DETECT_IPV4);
+	if ((run & DETECT_BIT(DETECT_IPV6)) && !detect_may_ipv6(&m))
+		run &= ~DETECT_BIT(DETECT_IPV6);
+	return run;
+}
+
+/* The custom detectors' hits on a value. */
+static __attribute__((noinline)) uint64_t
+detect_custom_hits(const struct detector_set *s, struct detector_scratch *sc,
+    const char *value, size_t len)
 {
 	struct detector_scratch *own = NULL;
-	struct detect_masks m;
 	uint64_t hits = 0;
-	unsigned seen = 0;
-	size_t ndig = 0;
-	bool email, phone, card, iban, ssn, ipv4, ipv6;
 
-	if (!s || !value || len == 0)
-		return 0;
-	/* One pass of cheap facts decides which finders can possibly hit. */
-	detect_summary(value, len, &seen, &ndig);
-	email = s->builtin[DETECT_EMAIL] && (seen & DCL_AT) &&
-	    (seen & DCL_DOT) && len >= 6;
-	phone = s->builtin[DETECT_PHONE] && ndig >= 8;
-	card = s->builtin[DETECT_CREDIT_CARD] && ndig >= 13;
-	iban = s->builtin[DETECT_IBAN] && ndig >= 2 && (seen & DCL_ALPHA) &&
-	    len >= 15;
-	ssn = s->builtin[DETECT_US_SSN] && ndig >= 9;
-	ipv4 = s->builtin[DETECT_IPV4] && ndig >= 4 && (seen & DCL_DOT);
-	ipv6 = s->builtin[DETECT_IPV6] && (seen & DCL_COLON) &&
-	    (seen & DCL_HEX);
-	/* Then the shapes they need, where that costs less than running
-	 * the finders still in: values with many digits. */
-	if (ndig >= 8 && len <= DETECT_MASK_MAX) {
-		detect_masks_of(value, len, &m);
-		phone = phone && detect_may_phone(&m);
-		card = card && detect_may_card(&m);
-		iban = iban && detect_may_iban(&m);
-		ssn = ssn && detect_may_ssn(&m, ndig);
-		ipv4 = ipv4 && detect_may_ipv4(&m);
-		ipv6 = ipv6 && detect_may_ipv6(&m);
-	}
-#define DETECT_RUN(kind, cond)                                                 \
-	if (cond)                                                              \
-		hits |= s->builtin[kind];
-	DETECT_RUN(DETECT_EMAIL, email && detect_find_email(value, len));
-	DETECT_RUN(DETECT_PHONE, phone && detect_find_phone(value, len));
-	DETECT_RUN(DETECT_CREDIT_CARD, card && detect_find_card(value, len));
-	DETECT_RUN(DETECT_IBAN, iban && detect_find_iban(value, len));
-	DETECT_RUN(DETECT_US_SSN, ssn && detect_find_ssn(value, len));
-	DETECT_RUN(DETECT_IPV4, ipv4 && detect_find_ipv4(value, len));
-	DETECT_RUN(DETECT_IPV6, ipv6 && detect_find_ipv6(value, len));
-	DETECT_RUN(DETECT_DATE_OF_BIRTH, s->builtin[DETECT_DATE_OF_BIRTH] &&
-	    dob_context && ndig >= 4 &&
-	    detect_find_dob(value, len, s->ref_days));
-#undef DETECT_RUN
-
-	for (size_t i = 0; s->has_custom && i < s->n; i++) {
+	for (size_t i = 0; i < s->n; i++) {
 		const struct detector_entry *e = &s->e[i];
 		int r;
 
@@ -772,5 +757,56 @@ detector_set_scan(const struct detector_set *s, struct detector_scratch *sc,
 			hits |= UINT64_C(1) << i;
 	}
 	detector_scratch_free(own);
+	return hits;
+}
+
+uint64_t
+detector_set_scan(const struct detector_set *s, struct detector_scratch *sc,
+    const char *value, size_t len, bool dob_context)
+{
+	uint64_t hits = 0;
+	unsigned seen = 0, run = 0;
+	size_t ndig = 0;
+
+	if (!s || !value || len == 0)
+		return 0;
+	/* One pass of cheap facts decides which finders can possibly hit. */
+	detect_summary(value, len, &seen, &ndig);
+	if ((seen & DCL_AT) && (seen & DCL_DOT) && len >= 6)
+		run |= DETECT_BIT(DETECT_EMAIL);
+	if (ndig >= 8)
+		run |= DETECT_BIT(DETECT_PHONE);
+	if (ndig >= 13)
+		run |= DETECT_BIT(DETECT_CREDIT_CARD);
+	if (ndig >= 2 && (seen & DCL_ALPHA) && len >= 15)
+		run |= DETECT_BIT(DETECT_IBAN);
+	if (ndig >= 9)
+		run |= DETECT_BIT(DETECT_US_SSN);
+	if (ndig >= 4 && (seen & DCL_DOT))
+		run |= DETECT_BIT(DETECT_IPV4);
+	if ((seen & DCL_COLON) && (seen & DCL_HEX))
+		run |= DETECT_BIT(DETECT_IPV6);
+	if (dob_context && ndig >= 4)
+		run |= DETECT_BIT(DETECT_DATE_OF_BIRTH);
+	run &= s->kinds;
+	/* Then the shapes they need, where that costs less than running
+	 * the finders still in: values with many digits. */
+	if (ndig >= 8 && len <= DETECT_MASK_MAX && run)
+		run = detect_shapes(value, len, ndig, run);
+#define DETECT_RUN(kind, found)                                                \
+	if ((run & DETECT_BIT(kind)) && (found))                               \
+		hits |= s->builtin[kind];
+	DETECT_RUN(DETECT_EMAIL, detect_find_email(value, len));
+	DETECT_RUN(DETECT_PHONE, detect_find_phone(value, len));
+	DETECT_RUN(DETECT_CREDIT_CARD, detect_find_card(value, len));
+	DETECT_RUN(DETECT_IBAN, detect_find_iban(value, len));
+	DETECT_RUN(DETECT_US_SSN, detect_find_ssn(value, len));
+	DETECT_RUN(DETECT_IPV4, detect_find_ipv4(value, len));
+	DETECT_RUN(DETECT_IPV6, detect_find_ipv6(value, len));
+	DETECT_RUN(DETECT_DATE_OF_BIRTH,
+	    detect_find_dob(value, len, s->ref_days));
+#undef DETECT_RUN
+	if (s->has_custom)
+		hits |= detect_custom_hits(s, sc, value, len);
 	return hits;
 }
