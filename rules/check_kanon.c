@@ -27,13 +27,13 @@ struct kclass {
 	uint32_t nsens;
 };
 
-/* A tuple seen recently and its digest. Datasets have few classes next to
+/* A tuple seen recently and its class. Datasets have few classes next to
  * their rows, so most rows repeat a recent tuple; an exact comparison of
- * the key bytes then stands in for the SHA-256, and the digest (hence the
- * class) is the one the hash would give. */
+ * the key bytes then stands in for the SHA-256 and the table lookup, and
+ * the class is the one the digest gives. */
 struct kanon_memo {
 	uint32_t len; /* of key; 0 for an empty slot */
-	uint8_t digest[KANON_DIGEST];
+	size_t slot;  /* of the class in the table */
 	uint8_t key[KANON_MEMO_KEY];
 };
 
@@ -147,29 +147,6 @@ memo_slot(const uint8_t *p, size_t len)
 	return (size_t)(h >> 32) & (KANON_MEMO_SLOTS - 1);
 }
 
-/* The first KANON_DIGEST bytes of the SHA-256 of the key. */
-static void
-kanon_digest(struct kanon_state *s, uint8_t ret[KANON_DIGEST])
-{
-	const uint8_t *key = (const uint8_t *)s->key.data;
-	size_t len = s->key.len;
-	uint8_t d[SHA256_LEN];
-	struct kanon_memo *m;
-
-	if (len == 0 || len > KANON_MEMO_KEY) {
-		sha256(key, len, d);
-		memcpy(ret, d, KANON_DIGEST);
-		return;
-	}
-	m = &s->memo[memo_slot(key, len)];
-	if (m->len != len || memcmp(m->key, key, len) != 0) {
-		sha256(key, len, d);
-		m->len = (uint32_t)len;
-		memcpy(m->key, key, len);
-		memcpy(m->digest, d, KANON_DIGEST);
-	}
-	memcpy(ret, m->digest, KANON_DIGEST);
-}
 
 static size_t
 slot_of(const uint8_t key[KANON_DIGEST], size_t cap)
@@ -201,6 +178,9 @@ grow(struct kanon_state *s)
 	free(s->table);
 	s->table = nt;
 	s->cap = ncap;
+	/* the classes moved: forget where they were */
+	for (size_t i = 0; i < KANON_MEMO_SLOTS; i++)
+		s->memo[i].len = 0;
 	return 0;
 }
 
@@ -234,6 +214,94 @@ lookup(struct kanon_state *s, const uint8_t key[KANON_DIGEST], int *ret_r)
 	return &s->table[j];
 }
 
+/* The class of a key: its SHA-256, truncated, in the table. */
+static struct kclass *
+lookup_key(struct kanon_state *s, const uint8_t *key, size_t len,
+    int *ret_r)
+{
+	uint8_t d[SHA256_LEN];
+
+	sha256(key, len, d);
+	return lookup(s, d, ret_r);
+}
+
+/* The class of a key of at most KANON_MEMO_KEY bytes, through the cache
+ * of recent tuples. */
+static struct kclass *
+lookup_short(struct kanon_state *s, const uint8_t *key, size_t len,
+    int *ret_r)
+{
+	struct kanon_memo *m = &s->memo[memo_slot(key, len)];
+	struct kclass *k;
+
+	if (m->len == len && memcmp(m->key, key, len) == 0)
+		return &s->table[m->slot];
+	k = lookup_key(s, key, len, ret_r);
+	if (k) {
+		/* after lookup(), which may have grown the table */
+		m->len = (uint32_t)len;
+		m->slot = (size_t)(k - s->table);
+		memcpy(m->key, key, len);
+	}
+	return k;
+}
+
+/* The key of the current record's quasi-identifiers, length-prefixed so
+ * that ("ab","c") differs from ("a","bc"), and an absent value from an
+ * empty one. In small when it fits (returns 1, *ret_len its length), else
+ * in s->key (returns 0); a failure of s->key is returned as is. */
+static int
+kanon_key(struct kanon_state *s, const struct reader *r,
+    uint8_t small[KANON_MEMO_KEY], size_t *ret_len)
+{
+	const struct reader_field *fields;
+	size_t nf, len = 0;
+	int e;
+
+	fields = reader_fields(r, &nf);
+	for (size_t i = 0; i < s->nqi; i++) {
+		struct check_column *col = &s->qi[i];
+		struct reader_field f = { NULL, 0 };
+
+		check_column_resolve(col, r);
+		if (col->found && col->index < nf)
+			f = fields[col->index];
+		if (!f.value) {
+			if (len == KANON_MEMO_KEY)
+				goto long_key;
+			small[len++] = 0;
+			continue;
+		}
+		if (f.len > KANON_MEMO_KEY - 9 ||
+		    len > KANON_MEMO_KEY - 9 - f.len)
+			goto long_key;
+		small[len++] = 1;
+		for (int b = 7; b >= 0; b--)
+			small[len++] = (uint8_t)(f.len >> (8 * b));
+		memcpy(small + len, f.value, f.len);
+		len += f.len;
+	}
+	*ret_len = len;
+	return 1;
+long_key:
+	buf_reset(&s->key);
+	for (size_t i = 0; i < s->nqi; i++) {
+		struct reader_field f;
+
+		/* the columns after the one that did not fit are new here */
+		check_column_resolve(&s->qi[i], r);
+		f = check_column_field(&s->qi[i], r);
+		if (!f.value)
+			e = buf_append_byte(&s->key, 0);
+		else if ((e = buf_append_byte(&s->key, 1)) >= 0 &&
+		    (e = buf_append_u64be(&s->key, f.len)) >= 0)
+			e = buf_append(&s->key, f.value, f.len);
+		if (e < 0)
+			return e;
+	}
+	return 0;
+}
+
 static int
 add_sensitive(struct kanon_state *s, struct kclass *k, const char *v,
     size_t len)
@@ -262,32 +330,23 @@ static int
 kanon_row(struct check *c, const struct reader *r, uint64_t line)
 {
 	struct kanon_state *s = c->state;
-	uint8_t d[KANON_DIGEST];
+	uint8_t small[KANON_MEMO_KEY];
 	struct kclass *k;
+	size_t len;
 	int e = 0;
 
 	s->rows++;
-	buf_reset(&s->key);
-	for (size_t i = 0; i < s->nqi; i++) {
-		struct reader_field f;
-
-		check_column_resolve(&s->qi[i], r);
-		f = check_column_field(&s->qi[i], r);
-		/* Length-prefixed, so that ("ab","c") differs from ("a","bc"),
-		 * and an absent value from an empty one. */
-		if (!f.value)
-			e = buf_append_byte(&s->key, 0);
-		else if ((e = buf_append_byte(&s->key, 1)) >= 0 &&
-		    (e = buf_append_u64be(&s->key, f.len)) >= 0)
-			e = buf_append(&s->key, f.value, f.len);
-		if (e < 0)
-			return e == -ENOMEM ? e :
-			    check_set_error(c,
-				"quasi-identifier values at line %" PRIu64
-				" are too long", line);
-	}
-	kanon_digest(s, d);
-	k = lookup(s, d, &e);
+	e = kanon_key(s, r, small, &len);
+	if (e < 0)
+		return e == -ENOMEM ? e :
+		    check_set_error(c,
+			"quasi-identifier values at line %" PRIu64
+			" are too long", line);
+	if (e > 0)
+		k = lookup_short(s, small, len, &e);
+	else
+		k = lookup_key(s, (const uint8_t *)s->key.data, s->key.len,
+		    &e);
 	if (!k)
 		goto fail;
 	k->count++;
