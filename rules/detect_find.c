@@ -52,21 +52,30 @@ detect_find_email(const char *s, size_t n)
 
 	while (p < end && (at = memchr(p, '@', (size_t)(end - p)))) {
 		size_t i = (size_t)(at - s), l = i, e = i + 1;
+		size_t dots = SIZE_MAX; /* where the last ".." before i starts */
 
 		p = at + 1;
-		while (l > 0 && detect_is(s[l - 1], DCL_LOCAL))
+		while (l > 0 && detect_is(s[l - 1], DCL_LOCAL)) {
 			l--;
+			if (s[l] == '.' && dots == SIZE_MAX && l + 1 < i &&
+			    s[l + 1] == '.')
+				dots = l;
+		}
 		while (l < i && (s[l] == '.' || s[l] == '\''))
 			l++;
 		if (l == i || email_url_userinfo(s, l))
+			continue;
+		/* detect_email_local_ok(s + l, i - l), knowing that every
+		 * byte of it is DCL_LOCAL and the first is no dot */
+		if (i - l > 64 || s[i - 1] == '.' ||
+		    (dots != SIZE_MAX && dots >= l))
 			continue;
 		while (e < n && (detect_alnum(s[e]) || s[e] == '-' ||
 		    s[e] == '.'))
 			e++;
 		while (e > i + 1 && s[e - 1] == '.')
 			e--;
-		if (detect_email_local_ok(s + l, i - l) &&
-		    detect_email_domain_ok(s + i + 1, e - i - 1) &&
+		if (detect_email_domain_ok(s + i + 1, e - i - 1) &&
 		    !email_scale_suffix(s + i + 1, e - i - 1))
 			return true;
 	}

@@ -531,6 +531,97 @@ t_prefilter_exact(void **state)
 	assert_true(hits > checked / 4);
 }
 
+/* detect_find_email() as first written, with the local part checked by
+ * detect_email_local_ok(): the model the finder must agree with. */
+static bool
+email_model(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = i, e = i + 1, d;
+
+		if (s[i] != '@')
+			continue;
+		while (l > 0 && detect_is(s[l - 1], DCL_LOCAL))
+			l--;
+		while (l < i && (s[l] == '.' || s[l] == '\''))
+			l++;
+		if (l == i)
+			continue;
+		if (l >= 3 && memcmp(s + l - 3, "://", 3) == 0)
+			continue;
+		if (l >= 1 && s[l - 1] == ':') {
+			size_t u = l - 1;
+
+			while (u > 0 && detect_is(s[u - 1], DCL_LOCAL))
+				u--;
+			if (u >= 3 && memcmp(s + u - 3, "://", 3) == 0)
+				continue;
+		}
+		while (e < n && (detect_alnum(s[e]) || s[e] == '-' ||
+		    s[e] == '.'))
+			e++;
+		while (e > i + 1 && s[e - 1] == '.')
+			e--;
+		for (d = i + 1; d < e && detect_digit(s[d]); d++)
+			;
+		if (d > i + 1 && d + 1 < e && (s[d] == 'x' || s[d] == 'X') &&
+		    s[d + 1] == '.')
+			continue;
+		if (detect_email_local_ok(s + l, i - l) &&
+		    detect_email_domain_ok(s + i + 1, e - i - 1))
+			return true;
+	}
+	return false;
+}
+
+/* The e-mail finder agrees with its model on addresses, random edits of
+ * them and random strings of the bytes that matter to it. */
+static void
+t_email_model(void **state)
+{
+	static const char *const seeds[] = { "dana.example0@example.net",
+		"a..b@example.com", "a.@example.com", ".a@example.com",
+		"'a'@example.com", "x@y.z", "http://user@host.com",
+		"ftp://u:pw@host.example.org", "logo@2x.png", "a@b@c.de",
+		"first.last+tag@sub.example.co.uk", "a@-x.com", "a@x-.com",
+		"a@x..com", "a@x.c0m", "me@localhost", "u%x@ex.am.ple." };
+	static const char alphabet[] = "aZ0._%'+-@@..:/x";
+	uint64_t x = 0x2545f4914f6cdd1d, hits = 0;
+	char v[200];
+	size_t n;
+
+	for (int iter = 0; iter < 300000; iter++) {
+		if (iter % 3 == 2) {
+			n = prng_next(&x) % 40;
+			for (size_t i = 0; i < n; i++)
+				v[i] = alphabet[prng_next(&x) %
+				    (sizeof(alphabet) - 1)];
+		} else {
+			const char *seed = seeds[prng_next(&x) %
+			    ELEMENTSOF(seeds)];
+
+			n = strlen(seed);
+			memcpy(v, seed, n);
+			for (int e = prng_next(&x) % 3; e > 0 && n > 0; e--)
+				v[prng_next(&x) % n] = alphabet[prng_next(&x) %
+				    (sizeof(alphabet) - 1)];
+			if (prng_next(&x) % 4 == 0) {
+				/* a long local part, around the 64 allowed */
+				size_t pad = 55 + prng_next(&x) % 15;
+
+				memmove(v + pad, v, n);
+				memset(v, prng_next(&x) % 2 ? 'a' : '.', pad);
+				n += pad;
+			}
+		}
+		if (detect_find_email(v, n) != email_model(v, n))
+			fail_msg("finder and model differ on '%.*s'", (int)n,
+			    v);
+		hits += email_model(v, n);
+	}
+	assert_true(hits > 10000);
+}
+
 static void
 t_names(void **state)
 {
@@ -741,6 +832,7 @@ main(void)
 		cmocka_unit_test(t_date_of_birth),
 		cmocka_unit_test(t_prefilter_lengths),
 		cmocka_unit_test(t_prefilter_exact),
+		cmocka_unit_test(t_email_model),
 		cmocka_unit_test(t_names),
 		cmocka_unit_test(t_set),
 		cmocka_unit_test(t_custom),
