@@ -4,6 +4,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* A broken invariant: say where, then crash for the fuzzer. */
+#define FAIL()                                                                 \
+	do {                                                                   \
+		fprintf(stderr, "%s:%d: invariant broken\n", __FILE__,       \
+		    __LINE__);                                                 \
+		abort();                                                       \
+	} while (0)
 
 /* Called once per input; must not keep data past the call, must return 0,
  * and must not leak, log above debug, or exit. */

@@ -9,14 +9,6 @@
 #include "merkle.h"
 #include "note.h"
 
-/* A broken invariant: say where, then crash for the fuzzer. */
-#define FAIL()                                                                 \
-	do {                                                                   \
-		fprintf(stderr, "%s:%d: invariant broken\n", __FILE__,       \
-		    __LINE__);                                                 \
-		abort();                                                       \
-	} while (0)
-
 /* The project's test log key (tlog-vectors.md §6) and Go's PeterNeumann:
  * seeds signed by them reach the signature checks. */
 static const char *const vkeys[] = {

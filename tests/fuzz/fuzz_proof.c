@@ -9,14 +9,6 @@
 
 #include "merkle.h"
 
-/* A broken invariant: say where, then crash for the fuzzer. */
-#define FAIL()                                                                 \
-	do {                                                                   \
-		fprintf(stderr, "%s:%d: invariant broken\n", __FILE__,       \
-		    __LINE__);                                                 \
-		abort();                                                       \
-	} while (0)
-
 #define HLEN MERKLE_HASH_LEN
 #define TREE 300
 

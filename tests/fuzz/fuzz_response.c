@@ -11,13 +11,6 @@
 
 #include "response.h"
 
-#define FAIL()                                                                 \
-	do {                                                                   \
-		fprintf(stderr, "%s:%d: invariant broken\n", __FILE__,       \
-		    __LINE__);                                                 \
-		abort();                                                       \
-	} while (0)
-
 #define MAX_BODY 4096
 
 /* Feeds data in pieces of 1..step bytes (whole when step is 0), then

@@ -153,6 +153,24 @@ class Daemon:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def demo_scenario(d, policies=("gdpr-training-baseline.yaml",), extra=None):
+    """Gives d a policies directory (the shipped policies named, and
+    extra: {file name: text}) and the demo's data (contrib/demo), sets
+    d.policies and d.data, and returns d."""
+    d.policies = os.path.join(d.tmp, "policies")
+    os.makedirs(d.policies)
+    for p in policies:
+        shutil.copy(os.path.join(SRCDIR, "policies", p), d.policies)
+    for name, text in (extra or {}).items():
+        with open(os.path.join(d.policies, name), "w") as f:
+            f.write(text)
+    d.data = os.path.join(d.tmp, "data")
+    subprocess.run([os.path.join(SRCDIR, "contrib/demo/make-data.sh"), d.data],
+                   check=True)
+    d.args += ["--policies", d.policies]
+    return d
+
+
 def run_tests(tests):
     """Runs test functions in order; prints TAP-like lines; exits 1 if any
     failed so the automake harness counts the file as failed."""

@@ -5,13 +5,12 @@ backoff; a bounded queue that drops (and counts) rather than delays."""
 import http.server
 import json
 import os
-import shutil
 import signal
 import subprocess
 import threading
 import time
 
-from harness import SRCDIR, Daemon, assert_eq, run_tests
+from harness import Daemon, demo_scenario, assert_eq, run_tests
 
 
 class Receiver:
@@ -59,16 +58,7 @@ class Receiver:
 def scenario(receiver, extra=""):
     d = Daemon(config="alerts:\n  webhook: %s\n  retries: 4\n"
                       "  budget_percent: 20\n%s" % (receiver.url, extra))
-    pol = os.path.join(d.tmp, "policies")
-    os.makedirs(pol)
-    shutil.copy(os.path.join(SRCDIR, "policies/gdpr-training-baseline.yaml"), pol)
-    data = os.path.join(d.tmp, "data")
-    subprocess.run([os.path.join(SRCDIR, "contrib/demo/make-data.sh"), data],
-                   check=True)
-    d.args += ["--policies", pol]
-    d.data = data
-    d.pol = pol
-    return d
+    return demo_scenario(d)
 
 
 def test_denial_threshold_and_retries():
@@ -93,7 +83,7 @@ def test_denial_threshold_and_retries():
         assert 'consentd_alerts_total{outcome="delivered"} 2' in text, text
         assert 'consentd_alerts_total{outcome="retried"} 2' in text, text
         # A failed reload alerts too.
-        with open(os.path.join(d.pol, "broken.yaml"), "w") as f:
+        with open(os.path.join(d.policies, "broken.yaml"), "w") as f:
             f.write("name: [\n")
         d.kill(signal.SIGHUP)
         posts = rx.wait(3)

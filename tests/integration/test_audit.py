@@ -7,13 +7,12 @@ import csv
 import io
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import time
 from html.parser import HTMLParser
 
-from harness import CONSENTCTL, SRCDIR, Daemon, assert_eq, run_tests
+from harness import CONSENTCTL, Daemon, demo_scenario, assert_eq, run_tests
 
 # Never applies to the demo's jobs; its version exercises CSV and HTML
 # quoting.
@@ -45,17 +44,9 @@ def scenario():
     global _scenario
     if _scenario:
         return _scenario
-    d = Daemon()
-    pol = os.path.join(d.tmp, "policies")
-    os.makedirs(pol)
-    shutil.copy(os.path.join(SRCDIR, "policies",
-                             "gdpr-training-baseline.yaml"), pol)
-    with open(os.path.join(pol, "marketing-audit.yaml"), "w") as f:
-        f.write(QUOTING_POLICY)
-    data = os.path.join(d.tmp, "data")
-    subprocess.run([os.path.join(SRCDIR, "contrib/demo/make-data.sh"), data],
-                   check=True)
-    d.args += ["--policies", pol]
+    d = demo_scenario(Daemon(),
+                      extra={"marketing-audit.yaml": QUOTING_POLICY})
+    data = d.data
     d.start()
     atexit.register(d.cleanup)
     d.ctl("consent", "import", os.path.join(data, "consents.csv"), check=0)

@@ -6,13 +6,12 @@ import base64
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import threading
 import time
 
-from harness import (CONSENTCTL, CONSENTD, SRCDIR, Daemon,
+from harness import (CONSENTCTL, CONSENTD, Daemon, demo_scenario,
                      UnixHTTPConnection, assert_eq, run_tests)
 
 BUDGET_ONLY_POLICY = """\
@@ -27,21 +26,8 @@ rules:
 
 def make_scenario(policies=("gdpr-training-baseline.yaml",), extra_policy=None,
                   config=None):
-    d = Daemon(config=config)
-    pol = os.path.join(d.tmp, "policies")
-    os.makedirs(pol)
-    for p in policies:
-        shutil.copy(os.path.join(SRCDIR, "policies", p), pol)
-    if extra_policy:
-        with open(os.path.join(pol, "extra.yaml"), "w") as f:
-            f.write(extra_policy)
-    data = os.path.join(d.tmp, "data")
-    subprocess.run([os.path.join(SRCDIR, "contrib/demo/make-data.sh"), data],
-                   check=True)
-    d.args += ["--policies", pol]
-    d.data = data
-    d.policies = pol
-    return d
+    return demo_scenario(Daemon(config=config), policies,
+                         {"extra.yaml": extra_policy} if extra_policy else None)
 
 
 def job(d, job_id, dataset="reviews.yaml", privacy=None, **extra):

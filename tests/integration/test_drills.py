@@ -14,7 +14,7 @@ import subprocess
 import threading
 import time
 
-from harness import CONSENTCTL, SRCDIR, Daemon, assert_eq, run_tests
+from harness import CONSENTCTL, Daemon, demo_scenario, assert_eq, run_tests
 
 BUDGET_POLICY = """\
 name: budget-only
@@ -27,17 +27,8 @@ rules:
 
 
 def scenario(config=None):
-    d = Daemon(config=config)
-    pol = os.path.join(d.tmp, "policies")
-    os.makedirs(pol)
-    with open(os.path.join(pol, "budget.yaml"), "w") as f:
-        f.write(BUDGET_POLICY)
-    data = os.path.join(d.tmp, "data")
-    subprocess.run([os.path.join(SRCDIR, "contrib/demo/make-data.sh"), data],
-                   check=True)
-    d.args += ["--policies", pol]
-    d.data = data
-    return d
+    return demo_scenario(Daemon(config=config), policies=(),
+                         extra={"budget.yaml": BUDGET_POLICY})
 
 
 def leaf_hash(b64):

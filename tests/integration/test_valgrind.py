@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from harness import CONSENTCTL, SRCDIR, Daemon, assert_eq, run_tests
+from harness import CONSENTCTL, Daemon, assert_eq, demo_scenario, run_tests
 
 if (os.environ.get("CONSENTD_SANITIZERS") == "yes" or
         not shutil.which("valgrind")):
@@ -19,19 +19,15 @@ if (os.environ.get("CONSENTD_SANITIZERS") == "yes" or
     sys.exit(77)
 
 
+MEMCHECK = ["valgrind", "--tool=memcheck", "--leak-check=full",
+            "--errors-for-leak-kinds=definite", "--error-exitcode=99"]
+
+
 def test_session_under_memcheck():
-    d = Daemon()
+    d = demo_scenario(Daemon())
+    data = d.data
     report = os.path.join(d.tmp, "memcheck.txt")
-    d.wrapper = ["valgrind", "--tool=memcheck", "--leak-check=full",
-                 "--errors-for-leak-kinds=definite",
-                 "--error-exitcode=99", "--log-file=" + report]
-    pol = os.path.join(d.tmp, "policies")
-    os.makedirs(pol)
-    shutil.copy(os.path.join(SRCDIR, "policies/gdpr-training-baseline.yaml"), pol)
-    data = os.path.join(d.tmp, "data")
-    subprocess.run([os.path.join(SRCDIR, "contrib/demo/make-data.sh"), data],
-                   check=True)
-    d.args += ["--policies", pol]
+    d.wrapper = MEMCHECK + ["--log-file=" + report]
     try:
         d.start()
         d.wait_ready(timeout=120)
@@ -59,19 +55,11 @@ def test_consentctl_under_memcheck():
     # The client's transport, its error paths included, under memcheck:
     # an error from valgrind would be exit status 99, never the expected
     # one.
-    d = Daemon()
-    pol = os.path.join(d.tmp, "policies")
-    os.makedirs(pol)
-    shutil.copy(os.path.join(SRCDIR, "policies/gdpr-training-baseline.yaml"), pol)
-    data = os.path.join(d.tmp, "data")
-    subprocess.run([os.path.join(SRCDIR, "contrib/demo/make-data.sh"), data],
-                   check=True)
-    d.args += ["--policies", pol]
-    vg = ["valgrind", "-q", "--tool=memcheck", "--leak-check=full",
-          "--errors-for-leak-kinds=definite", "--error-exitcode=99"]
+    d = demo_scenario(Daemon())
+    data = d.data
 
     def ctl(expected, *args, socket=None):
-        p = subprocess.run(vg + [CONSENTCTL, "--socket", socket or d.socket] +
+        p = subprocess.run(MEMCHECK + ["-q", CONSENTCTL, "--socket", socket or d.socket] +
                            list(args), capture_output=True, text=True,
                            timeout=300)
         assert_eq(p.returncode, expected, p.stderr[-3000:])
