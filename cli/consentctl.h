@@ -13,6 +13,7 @@ struct cli_ctx {
 	const char *url;         /* https://host:port instead of the socket */
 	const char *cert, *key, *cacert; /* TLS client options */
 	const char *token;       /* bearer token (--token, $CONSENTD_TOKEN) */
+	struct ssl_ctx_st *tls;  /* with --url: made once by cli_tls_setup() */
 	bool json;               /* --json: machine-readable output */
 	bool quiet;
 };
@@ -33,6 +34,10 @@ int cli_request(struct cli_ctx *ctx, const char *method, const char *path,
  * or the exit status after reporting the failure. */
 int cli_call(struct cli_ctx *ctx, const char *method, const char *path,
     const json_t *body, json_t **ret);
+/* With --url: loads the CA and client certificates once for every
+ * request (ctx->tls); prints why and returns -errno when it cannot. */
+int cli_tls_setup(struct cli_ctx *ctx);
+void cli_tls_free(struct cli_ctx *ctx);
 /* False if s holds a control character (which could end a header line). */
 bool cli_header_safe(const char *s);
 /* 0 if url is one --url accepts (https://HOST[:PORT][/PATH]), else

@@ -2,7 +2,7 @@
  * with --url, over TCP with TLS (OpenSSL). One connection per request
  * ("Connection: close"); responses are parsed by http-parser.
  *
- * consentctl does not use libcurl: loading it and the 29 libraries it
+ * consentctl does not use libcurl: loading it and the 26 libraries it
  * brings took most of a `consentctl check` (docs/architecture.md). */
 #include "config.h"
 
@@ -27,6 +27,7 @@
 
 #include "buf.h"
 #include "consentctl.h"
+#include "crypto.h"
 #include "json.h"
 #include "response.h"
 
@@ -40,12 +41,10 @@ struct cli_target {
 	char host[256];     /* TCP only; no brackets around IPv6 literals */
 	char port[8];
 	char prefix[1024];  /* path of the URL, without a trailing '/' */
-	bool tls;
 };
 
 struct cli_conn {
 	int fd;
-	SSL_CTX *tls_ctx;
 	SSL *tls;
 	char err[256]; /* why the last operation failed */
 };
@@ -81,7 +80,6 @@ parse_url(const char *url, struct cli_target *ret)
 			return -EINVAL;
 		memcpy(ret->prefix, url + u.field_data[UF_PATH].off, n);
 	}
-	ret->tls = true;
 	return 0;
 }
 
@@ -91,10 +89,6 @@ conn_close(struct cli_conn *c)
 	if (c->tls) {
 		SSL_free(c->tls);
 		c->tls = NULL;
-	}
-	if (c->tls_ctx) {
-		SSL_CTX_free(c->tls_ctx);
-		c->tls_ctx = NULL;
 	}
 	if (c->fd >= 0) {
 		close(c->fd);
@@ -114,20 +108,6 @@ conn_fail(struct cli_conn *c, int r, const char *fmt, ...)
 	vsnprintf(c->err, sizeof(c->err), fmt, ap);
 	va_end(ap);
 	return r;
-}
-
-/* The first error OpenSSL queued, for messages; clears the queue. */
-static const char *
-tls_error(char *out, size_t n)
-{
-	unsigned long e = ERR_get_error();
-
-	if (e == 0)
-		snprintf(out, n, "TLS failure");
-	else
-		ERR_error_string_n(e, out, n);
-	ERR_clear_error();
-	return out;
 }
 
 static void
@@ -229,44 +209,73 @@ connect_tcp(struct cli_conn *c, const struct cli_target *t)
 	return 0;
 }
 
-/* TLS 1.2 or later; the server's certificate is checked against --cacert
- * (or the system's CAs) and the URL's host name or address. */
+int
+cli_tls_setup(struct cli_ctx *ctx)
+{
+	const char *key = ctx->key ? ctx->key : ctx->cert;
+	SSL_CTX *t = SSL_CTX_new(TLS_client_method());
+	char why[512] = "";
+
+	if (!t)
+		snprintf(why, sizeof(why), "%s", crypto_openssl_error());
+	else {
+		SSL_CTX_set_min_proto_version(t, TLS1_2_VERSION);
+		SSL_CTX_set_verify(t, SSL_VERIFY_PEER, NULL);
+		if (ctx->cacert ?
+		    SSL_CTX_load_verify_locations(t, ctx->cacert, NULL) != 1 :
+		    SSL_CTX_set_default_verify_paths(t) != 1)
+			snprintf(why, sizeof(why),
+			    "cannot load CA certificates from %s: %s",
+			    ctx->cacert ? ctx->cacert : "the system's store",
+			    crypto_openssl_error());
+		else if (ctx->cert &&
+		    (SSL_CTX_use_certificate_chain_file(t, ctx->cert) != 1 ||
+			SSL_CTX_use_PrivateKey_file(t, key, SSL_FILETYPE_PEM) != 1 ||
+			SSL_CTX_check_private_key(t) != 1))
+			snprintf(why, sizeof(why),
+			    "cannot use client certificate %s: %s", ctx->cert,
+			    crypto_openssl_error());
+	}
+	if (*why) {
+		if (!ctx->quiet)
+			fprintf(stderr, "consentctl: cannot reach consentd at %s: %s\n",
+			    ctx->url, why);
+		SSL_CTX_free(t);
+		return -EINVAL;
+	}
+	ctx->tls = t;
+	return 0;
+}
+
+void
+cli_tls_free(struct cli_ctx *ctx)
+{
+	SSL_CTX_free(ctx->tls);
+	ctx->tls = NULL;
+}
+
+/* TLS 1.2 or later on the context cli_tls_setup() made: the server's
+ * certificate is checked against --cacert (or the system's CAs) and the
+ * URL's host name or address. */
 static int
 tls_start(struct cli_conn *c, struct cli_ctx *ctx, const struct cli_target *t)
 {
-	const char *key = ctx->key ? ctx->key : ctx->cert;
-	char e[200];
 	unsigned char ip[16];
 	long v;
 
-	c->tls_ctx = SSL_CTX_new(TLS_client_method());
-	if (!c->tls_ctx)
-		return conn_fail(c, -ENOMEM, "%s", tls_error(e, sizeof(e)));
-	SSL_CTX_set_min_proto_version(c->tls_ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(c->tls_ctx, SSL_VERIFY_PEER, NULL);
-	if (ctx->cacert ?
-	    SSL_CTX_load_verify_locations(c->tls_ctx, ctx->cacert, NULL) != 1 :
-	    SSL_CTX_set_default_verify_paths(c->tls_ctx) != 1)
-		return conn_fail(c, -EINVAL, "cannot load CA certificates%s%s: %s",
-		    ctx->cacert ? " from " : "", ctx->cacert ? ctx->cacert : "",
-		    tls_error(e, sizeof(e)));
-	if (ctx->cert &&
-	    (SSL_CTX_use_certificate_chain_file(c->tls_ctx, ctx->cert) != 1 ||
-		SSL_CTX_use_PrivateKey_file(c->tls_ctx, key, SSL_FILETYPE_PEM) != 1 ||
-		SSL_CTX_check_private_key(c->tls_ctx) != 1))
-		return conn_fail(c, -EINVAL, "cannot use client certificate %s: %s",
-		    ctx->cert, tls_error(e, sizeof(e)));
-	c->tls = SSL_new(c->tls_ctx);
+	if (!ctx->tls)
+		return conn_fail(c, -EINVAL, "TLS is not set up");
+	c->tls = SSL_new(ctx->tls);
 	if (!c->tls || SSL_set_fd(c->tls, c->fd) != 1)
-		return conn_fail(c, -ENOMEM, "%s", tls_error(e, sizeof(e)));
+		return conn_fail(c, -ENOMEM, "%s", crypto_openssl_error());
 	if (inet_pton(AF_INET, t->host, ip) == 1 ||
 	    inet_pton(AF_INET6, t->host, ip) == 1) {
 		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->tls),
 			t->host) != 1)
-			return conn_fail(c, -EINVAL, "%s", tls_error(e, sizeof(e)));
+			return conn_fail(c, -EINVAL, "%s", crypto_openssl_error());
 	} else if (SSL_set_tlsext_host_name(c->tls, t->host) != 1 ||
 	    SSL_set1_host(c->tls, t->host) != 1)
-		return conn_fail(c, -EINVAL, "%s", tls_error(e, sizeof(e)));
+		return conn_fail(c, -EINVAL, "%s", crypto_openssl_error());
 	if (SSL_connect(c->tls) != 1) {
 		v = SSL_get_verify_result(c->tls);
 		if (v != X509_V_OK) {
@@ -276,7 +285,7 @@ tls_start(struct cli_conn *c, struct cli_ctx *ctx, const struct cli_target *t)
 			    X509_verify_cert_error_string(v));
 		}
 		return conn_fail(c, -ECONNABORTED, "TLS handshake failed: %s",
-		    tls_error(e, sizeof(e)));
+		    crypto_openssl_error());
 	}
 	return 0;
 }
@@ -397,7 +406,7 @@ build_request(struct buf *req, struct cli_ctx *ctx, const struct cli_target *t,
 	int r;
 
 	r = buf_printf(req, "%s %s%s HTTP/1.1\r\n", method, t->prefix, path);
-	if (r >= 0 && t->tls)
+	if (r >= 0 && ctx->url)
 		r = buf_printf(req, strchr(t->host, ':') ? "Host: [%s]:%s\r\n" :
 		    "Host: %s:%s\r\n", t->host, t->port);
 	else if (r >= 0)
@@ -424,7 +433,7 @@ cli_request(struct cli_ctx *ctx, const char *method, const char *path,
 	_cleanup_buf_ struct buf req = BUF_INIT(0);
 	_cleanup_free_ char *payload = NULL;
 	struct cli_conn c = { .fd = -1 };
-	struct cli_target t = { .tls = false };
+	struct cli_target t = { .host = "" };
 	size_t payload_len = 0;
 	long status = 0;
 	json_t *parsed = NULL;
@@ -448,8 +457,8 @@ cli_request(struct cli_ctx *ctx, const char *method, const char *path,
 	if (r < 0)
 		return r;
 
-	r = t.tls ? connect_tcp(&c, &t) : connect_unix(&c, ctx->socket_path);
-	if (r >= 0 && t.tls)
+	r = ctx->url ? connect_tcp(&c, &t) : connect_unix(&c, ctx->socket_path);
+	if (r >= 0 && ctx->url)
 		r = tls_start(&c, ctx, &t);
 	if (r >= 0) {
 		/* A daemon that refuses a request may answer and close before

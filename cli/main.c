@@ -110,7 +110,7 @@ main(int argc, char *argv[])
 	};
 	struct cli_ctx ctx = { 0 };
 	_cleanup_free_ char *socket_default = NULL;
-	int c;
+	int c, r;
 
 	/* '+': stop at the command name; its options are its own. */
 	while ((c = getopt_long(argc, argv, "+s:jqhV", longopts, NULL)) != -1) {
@@ -171,7 +171,13 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
 		if (strcmp(commands[i].name, argv[optind]) != 0)
 			continue;
-		return commands[i].fn(&ctx, argc - optind, argv + optind);
+		if (ctx.url && !commands[i].offline &&
+		    !cli_wants_help(argc - optind, argv + optind) &&
+		    cli_tls_setup(&ctx) < 0)
+			return EXIT_UNAVAILABLE;
+		r = commands[i].fn(&ctx, argc - optind, argv + optind);
+		cli_tls_free(&ctx);
+		return r;
 	}
 	fprintf(stderr, "consentctl: unknown command '%s' (see 'consentctl --help')\n",
 	    argv[optind]);

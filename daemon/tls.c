@@ -8,7 +8,6 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 #include <fcntl.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <string.h>
@@ -37,18 +36,6 @@ tls_bevcb(struct event_base *base, void *arg)
 	return bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-}
-
-static const char *
-tls_error(void)
-{
-	static __thread char buf[256];
-	unsigned long e = ERR_get_error();
-
-	if (!e)
-		return "unknown TLS error";
-	ERR_error_string_n(e, buf, sizeof(buf));
-	return buf;
 }
 
 /* The private key must not be readable by others. */
@@ -139,7 +126,7 @@ tls_start(struct daemon *d, evhttp_cb dispatch, void *dispatch_arg,
 	*ret = t;
 	return 0;
 ssl_fail:
-	log_error("Failed to set up TLS: %s", tls_error());
+	log_error("Failed to set up TLS: %s", crypto_openssl_error());
 	tls_stop(t);
 	return -EINVAL;
 }

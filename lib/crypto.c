@@ -7,9 +7,11 @@
  * (k-anonymity hashes every row, the consent join keys every subject). */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -17,6 +19,20 @@
 
 #include "crypto.h"
 #include "log.h"
+
+const char *
+crypto_openssl_error(void)
+{
+	static __thread char buf[256];
+	unsigned long e = ERR_get_error();
+
+	if (e == 0)
+		snprintf(buf, sizeof(buf), "unknown OpenSSL error");
+	else
+		ERR_error_string_n(e, buf, sizeof(buf));
+	ERR_clear_error();
+	return buf;
+}
 
 void
 sha256(const void *data, size_t len, uint8_t out[SHA256_LEN])

@@ -33,6 +33,9 @@ int hmac_key_compute(const struct hmac_key *k, const void *data, size_t len,
     uint8_t out[SHA256_LEN]);
 void hmac_key_free(struct hmac_key *k);
 
+/* The first error OpenSSL queued on this thread, as text (in a
+ * thread-local buffer), and the queue cleared: for messages. */
+const char *crypto_openssl_error(void);
 /* Constant-time comparison; true when equal. */
 bool crypto_memeq(const void *a, const void *b, size_t len);
 /* Cryptographically secure random bytes; -EIO if the RNG fails. */
