@@ -64,7 +64,7 @@ kanon_free(void *p)
 		free(s->table[i].sens);
 	free(s->table);
 	free(s->qi);
-	buf_free(&s->key);
+	buf_free_secret(&s->key); /* the last long tuple */
 	if (s->memo)
 		secure_wipe(s->memo, KANON_MEMO_SLOTS * sizeof(*s->memo));
 	free(s->memo);
@@ -146,7 +146,6 @@ memo_slot(const uint8_t *p, size_t len)
 	h *= UINT64_C(0xc4ceb9fe1a85ec53);
 	return (size_t)(h >> 32) & (KANON_MEMO_SLOTS - 1);
 }
-
 
 static size_t
 slot_of(const uint8_t key[KANON_DIGEST], size_t cap)

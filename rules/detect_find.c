@@ -385,10 +385,9 @@ detect_find_card(const char *s, size_t n)
 /* IBAN: country letters, two check digits and the BBAN, case-insensitive,
  * contiguous or printed in groups of four separated by single spaces,
  * not glued to a word; the length must be the country's and the mod 97
- * check must hold. */
-/* Whether an IBAN starts at i: country letters and check digits (already
- * seen), then the country's length in letters and digits, contiguous or
- * in groups of four, not glued to a word. */
+ * check must hold. Whether one starts at i: the country letters and check
+ * digits were already seen; then the country's length in letters and
+ * digits follows. */
 static bool
 iban_at(const char *s, size_t n, size_t i)
 {
