@@ -167,13 +167,8 @@ static int
 consents_prepare(struct ledger *reader, const struct consent_event *ev,
     usec_t now, struct ledger_consent *ret, char *err, size_t errlen)
 {
-	static const uint8_t blank[STORE_TOKEN_LEN];
-	json_t *body = consent_entry_body(ev, blank, now);
-	int r;
+	int r = ledger_consent_prepare_event(reader, ev, now, ret);
 
-	r = body ? ledger_consent_prepare(reader, ev->subject, body, ret) :
-		   -ENOMEM;
-	json_decref(body);
 	if (r == -EMSGSIZE || r == -EINVAL || r == -EBADMSG) {
 		snprintf(err, errlen, r == -EMSGSIZE ?
 		    "the event's ledger entry would exceed the maximum size" :

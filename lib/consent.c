@@ -7,22 +7,25 @@
 #include "consent.h"
 #include "json.h"
 
-static const char *const detail_fields[] = {
-	"method", "source", "text_version", "text_sha256", "jurisdiction",
-	"controller", NULL,
-};
-
-static const char *const allowed_fields[] = {
-	"subject", "purpose", "event", "at", "expires", "method", "source",
-	"text_version", "text_sha256", "jurisdiction", "controller", NULL,
+const char *const consent_field_names[CONSENT_FIELDS_MAX + 1] = {
+	[CONSENT_METHOD] = "method",
+	[CONSENT_SOURCE] = "source",
+	[CONSENT_TEXT_VERSION] = "text_version",
+	[CONSENT_TEXT_SHA256] = "text_sha256",
+	[CONSENT_JURISDICTION] = "jurisdiction",
+	[CONSENT_CONTROLLER] = "controller",
+	[CONSENT_SUBJECT] = "subject",
+	[CONSENT_PURPOSE] = "purpose",
+	[CONSENT_EVENT] = "event",
+	[CONSENT_AT] = "at",
+	[CONSENT_EXPIRES] = "expires",
+	[CONSENT_FIELDS_MAX] = NULL,
 };
 
 void
 consent_event_done(struct consent_event *e)
 {
 	free(e->subject);
-	free(e->purpose);
-	json_decref(e->details);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -66,43 +69,40 @@ printable(const char *s)
 }
 
 int
-consent_event_parse(const json_t *in, usec_t now, struct consent_event *ret,
-    char *errbuf, size_t errlen)
+consent_event_check(consent_field_fn get, void *userdata, usec_t now,
+    struct consent_event *ret, const char **ret_values, char *errbuf,
+    size_t errlen)
 {
 	struct consent_event e = { .kind = CONSENT_GRANT, .at = now };
-	const char *subject, *purpose, *event = NULL, *s;
+	const char *v[CONSENT_FIELDS_MAX] = { NULL };
 	int r;
 
-	if (!json_is_object(in)) {
-		snprintf(errbuf, errlen, "a consent event must be a JSON object");
-		return -EINVAL;
-	}
-	r = json_check_keys(in, allowed_fields, errbuf, errlen);
+	r = get(userdata, CONSENT_SUBJECT, true, &v[CONSENT_SUBJECT], errbuf, errlen);
 	if (r < 0)
 		return r;
-	r = json_get_string(in, "subject", true, &subject, errbuf, errlen);
-	if (r < 0)
-		return r;
-	if (!*subject || strlen(subject) > CONSENT_SUBJECT_MAX ||
-	    !printable(subject)) {
+	if (!*v[CONSENT_SUBJECT] ||
+	    strlen(v[CONSENT_SUBJECT]) > CONSENT_SUBJECT_MAX ||
+	    !printable(v[CONSENT_SUBJECT])) {
 		snprintf(errbuf, errlen,
 		    "field 'subject' must have 1 to %d printable bytes",
 		    CONSENT_SUBJECT_MAX);
 		return -EINVAL;
 	}
-	r = json_get_string(in, "purpose", true, &purpose, errbuf, errlen);
+	r = get(userdata, CONSENT_PURPOSE, true, &v[CONSENT_PURPOSE], errbuf, errlen);
 	if (r < 0)
 		return r;
-	if (!consent_purpose_valid(purpose)) {
+	if (!consent_purpose_valid(v[CONSENT_PURPOSE])) {
 		snprintf(errbuf, errlen,
 		    "field 'purpose' must be a key of lowercase letters, digits, '_', '-' and '.' (such as train_ai_system), at most %d bytes",
 		    CONSENT_PURPOSE_MAX);
 		return -EINVAL;
 	}
-	r = json_get_string(in, "event", false, &event, errbuf, errlen);
+	r = get(userdata, CONSENT_EVENT, false, &v[CONSENT_EVENT], errbuf, errlen);
 	if (r == -EINVAL)
 		return r;
-	if (event) {
+	if (r == 0) {
+		const char *event = v[CONSENT_EVENT];
+
 		if (streq(event, "grant"))
 			e.kind = CONSENT_GRANT;
 		else if (streq(event, "revoke"))
@@ -115,11 +115,11 @@ consent_event_parse(const json_t *in, usec_t now, struct consent_event *ret,
 			return -EINVAL;
 		}
 	}
-	r = json_get_string(in, "at", false, &s, errbuf, errlen);
+	r = get(userdata, CONSENT_AT, false, &v[CONSENT_AT], errbuf, errlen);
 	if (r == -EINVAL)
 		return r;
 	if (r == 0) {
-		if (time_parse_rfc3339(s, &e.at) < 0) {
+		if (time_parse_rfc3339(v[CONSENT_AT], &e.at) < 0) {
 			snprintf(errbuf, errlen,
 			    "field 'at' must be an RFC 3339 time");
 			return -EINVAL;
@@ -129,11 +129,11 @@ consent_event_parse(const json_t *in, usec_t now, struct consent_event *ret,
 			return -EINVAL;
 		}
 	}
-	r = json_get_string(in, "expires", false, &s, errbuf, errlen);
+	r = get(userdata, CONSENT_EXPIRES, false, &v[CONSENT_EXPIRES], errbuf, errlen);
 	if (r == -EINVAL)
 		return r;
 	if (r == 0) {
-		if (time_parse_rfc3339(s, &e.expires) < 0) {
+		if (time_parse_rfc3339(v[CONSENT_EXPIRES], &e.expires) < 0) {
 			snprintf(errbuf, errlen,
 			    "field 'expires' must be an RFC 3339 time");
 			return -EINVAL;
@@ -149,49 +149,90 @@ consent_event_parse(const json_t *in, usec_t now, struct consent_event *ret,
 			return -EINVAL;
 		}
 	}
-	e.details = json_object();
-	if (!e.details)
-		return -ENOMEM;
-	for (size_t i = 0; detail_fields[i]; i++) {
-		r = json_get_string(in, detail_fields[i], false, &s, errbuf,
-		    errlen);
+	for (size_t i = 0; i < CONSENT_DETAILS_MAX; i++) {
+		const char *s;
+
+		r = get(userdata, (int)i, false, &s, errbuf, errlen);
 		if (r == -EINVAL)
-			goto fail;
+			return r;
 		if (r < 0)
 			continue;
 		if (strlen(s) > CONSENT_FIELD_MAX || !printable(s)) {
 			snprintf(errbuf, errlen,
 			    "field '%s' must have at most %d printable bytes",
-			    detail_fields[i], CONSENT_FIELD_MAX);
-			r = -EINVAL;
-			goto fail;
+			    consent_field_names[i], CONSENT_FIELD_MAX);
+			return -EINVAL;
 		}
-		if (streq(detail_fields[i], "text_sha256")) {
+		if (i == CONSENT_TEXT_SHA256) {
 			uint8_t h[32];
 			if (hex_decode(s, strlen(s), h, sizeof(h)) < 0) {
 				snprintf(errbuf, errlen,
 				    "field 'text_sha256' must be 64 hex digits");
-				r = -EINVAL;
-				goto fail;
+				return -EINVAL;
 			}
 		}
-		if (json_object_set_new(e.details, detail_fields[i],
-			json_string(s)) < 0) {
-			r = -ENOMEM;
-			goto fail;
-		}
+		v[i] = s;
 	}
-	e.subject = strdup(subject);
-	e.purpose = strdup(purpose);
-	if (!e.subject || !e.purpose) {
-		r = -ENOMEM;
-		goto fail;
+	ret->kind = e.kind;
+	ret->at = e.at;
+	ret->expires = e.expires;
+	if (ret_values)
+		memcpy(ret_values, v, sizeof(v));
+	return 0;
+}
+
+static int
+json_field(void *userdata, int field, bool required, const char **ret,
+    char *errbuf, size_t errlen)
+{
+	return json_get_string(userdata, consent_field_names[field], required,
+	    ret, errbuf, errlen);
+}
+
+int
+consent_event_parse(const json_t *in, usec_t now, struct consent_event *ret,
+    char *errbuf, size_t errlen)
+{
+	struct consent_event e = { 0 };
+	const char *v[CONSENT_FIELDS_MAX];
+	size_t len[CONSENT_FIELDS_MAX], total = 0;
+	char *p;
+	int r;
+
+	if (!json_is_object(in)) {
+		snprintf(errbuf, errlen, "a consent event must be a JSON object");
+		return -EINVAL;
+	}
+	r = json_check_keys(in, consent_field_names, errbuf, errlen);
+	if (r < 0)
+		return r;
+	r = consent_event_check(json_field, (void *)in, now, &e, v, errbuf,
+	    errlen);
+	if (r < 0)
+		return r;
+	/* One allocation for the strings the event keeps. */
+	for (size_t i = 0; i <= CONSENT_PURPOSE; i++) {
+		len[i] = v[i] ? strlen(v[i]) + 1 : 0;
+		total += len[i];
+	}
+	p = malloc(total);
+	if (!p)
+		return -ENOMEM;
+	e.subject = p;
+	memcpy(p, v[CONSENT_SUBJECT], len[CONSENT_SUBJECT]);
+	p += len[CONSENT_SUBJECT];
+	e.purpose = p;
+	memcpy(p, v[CONSENT_PURPOSE], len[CONSENT_PURPOSE]);
+	p += len[CONSENT_PURPOSE];
+	for (size_t i = 0; i < CONSENT_DETAILS_MAX; i++) {
+		if (!v[i])
+			continue;
+		e.details[i] = p;
+		memcpy(p, v[i], len[i]);
+		p += len[i];
 	}
 	*ret = e;
 	return 0;
-fail:
-	consent_event_done(&e);
-	return r;
 }
 
 json_t *
@@ -203,9 +244,15 @@ consent_entry_body(const struct consent_event *e,
 	json_t *body;
 
 	hex_encode(token, STORE_TOKEN_LEN, hex);
-	body = json_deep_copy(e->details);
+	body = json_object();
 	if (!body)
 		return NULL;
+	for (size_t i = 0; i < CONSENT_DETAILS_MAX; i++)
+		if (e->details[i] && json_object_set_new(body,
+			consent_field_names[i], json_string(e->details[i])) < 0) {
+			json_decref(body);
+			return NULL;
+		}
 	if (json_object_set_new(body, "subject", json_string(hex)) < 0 ||
 	    json_object_set_new(body, "purpose", json_string(e->purpose)) < 0 ||
 	    json_object_set_new(body, "event",
@@ -221,4 +268,54 @@ consent_entry_body(const struct consent_event *e,
 		return NULL;
 	}
 	return body;
+}
+
+int
+consent_entry_write(const struct consent_event *e,
+    const uint8_t token[STORE_TOKEN_LEN], usec_t recorded, struct buf *out,
+    size_t *ret_token_at)
+{
+	char hex[2 * STORE_TOKEN_LEN + 1], at[TIME_RFC3339_MAX],
+	    rec[TIME_RFC3339_MAX], exp[TIME_RFC3339_MAX];
+	/* Sorted by key (strcmp), as JSON_SORT_KEYS orders them. */
+	const struct {
+		const char *key, *value;
+	} m[] = {
+		{ "at", time_format_rfc3339(e->at, at) },
+		{ "controller", e->details[CONSENT_CONTROLLER] },
+		{ "event", consent_kind_name(e->kind) },
+		{ "expires", e->expires ?
+			time_format_rfc3339(e->expires, exp) : NULL },
+		{ "jurisdiction", e->details[CONSENT_JURISDICTION] },
+		{ "method", e->details[CONSENT_METHOD] },
+		{ "purpose", e->purpose },
+		{ "recorded", time_format_rfc3339(recorded, rec) },
+		{ "source", e->details[CONSENT_SOURCE] },
+		{ "subject", hex },
+		{ "text_sha256", e->details[CONSENT_TEXT_SHA256] },
+		{ "text_version", e->details[CONSENT_TEXT_VERSION] },
+	};
+	size_t start = out->len, token_at = 0;
+	int r;
+
+	hex_encode(token, STORE_TOKEN_LEN, hex);
+	r = buf_append_byte(out, '{');
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(m); i++) {
+		if (!m[i].value)
+			continue;
+		r = json_buf_member(out, out->len == start + 1, m[i].key,
+		    m[i].value, strlen(m[i].value));
+		if (m[i].value == hex)
+			token_at = out->len - 1 - 2 * STORE_TOKEN_LEN;
+	}
+	if (r >= 0)
+		r = buf_append_byte(out, '}');
+	if (r < 0) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+		return r;
+	}
+	*ret_token_at = token_at;
+	return 0;
 }

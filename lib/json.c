@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "buf.h"
 #include "json.h"
 
 #define JSON_MAX_DEPTH 64
@@ -80,6 +81,72 @@ json_dumps_checked(const json_t *v, size_t flags)
 		return NULL;
 	}
 	return s;
+}
+
+int
+json_buf_string(struct buf *b, const char *s, size_t len)
+{
+	_cleanup_free_ char *dumped = NULL;
+	json_t *v;
+	size_t extra = 2;
+	char *p;
+	int r;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x80)
+			goto jansson;
+		extra += 1 + (c == '"' || c == '\\');
+	}
+	r = buf_reserve(b, extra);
+	if (r < 0)
+		return r;
+	p = b->data + b->len;
+	*p++ = '"';
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			*p++ = '\\';
+		*p++ = s[i];
+	}
+	*p++ = '"';
+	*p = '\0';
+	b->len += extra;
+	return 0;
+jansson:
+	/* Control characters, and UTF-8 that jansson checks: rare in what
+	 * is written this way, so its own code writes them. */
+	v = json_stringn(s, len);
+	if (!v)
+		return -EINVAL;
+	dumped = json_dumps_checked(v, JSON_ENCODE_ANY);
+	json_decref(v);
+	if (!dumped)
+		return -ENOMEM;
+	return buf_append_str(b, dumped);
+}
+
+int
+json_buf_member(struct buf *b, bool first, const char *key, const char *value,
+    size_t len)
+{
+	size_t klen = strlen(key);
+	char *p;
+	int r = buf_reserve(b, klen + 4);
+
+	if (r < 0)
+		return r;
+	p = b->data + b->len;
+	if (!first)
+		*p++ = ',';
+	*p++ = '"';
+	memcpy(p, key, klen);
+	p += klen;
+	*p++ = '"';
+	*p++ = ':';
+	*p = '\0';
+	b->len = (size_t)(p - b->data);
+	return json_buf_string(b, value, len);
 }
 
 static bool

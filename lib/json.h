@@ -26,6 +26,17 @@ char *json_to_string(const json_t *v);
  * dump, instead of returning text with a key left out. Everything that
  * writes JSON uses this (make lint bans json_dumps() elsewhere). */
 char *json_dumps_checked(const json_t *v, size_t flags);
+/* Appends s[0..len) as a JSON string, quotes included, byte for byte as
+ * json_dumps() writes it (compact, no JSON_ENSURE_ASCII or
+ * JSON_ESCAPE_SLASH): printable ASCII is copied with '"' and '\\'
+ * escaped; anything else goes through jansson itself. -EINVAL for text
+ * that is not UTF-8, -E2BIG past b's maximum, -ENOMEM. */
+struct buf;
+int json_buf_string(struct buf *b, const char *s, size_t len);
+/* One member of an object: ',' unless first, "key": (a key that needs no
+ * escaping), then the value as json_buf_string() writes it. */
+int json_buf_member(struct buf *b, bool first, const char *key,
+    const char *value, size_t len);
 /* How many of jansson's allocations have failed on this thread so far.
  * Building a document with calls whose failure goes unchecked
  * (json_object_set_new(), json_array_append_new()) is safe when the count

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "codec.h"
+#include "consent.h"
 #include "crypto.h"
 #include "json.h"
 #include "ledger.h"
@@ -1107,6 +1108,19 @@ fail:
 	return r;
 }
 
+/* The part of preparing that needs the secret: the lookup key, and a
+ * token and its MAC should the subject be new. */
+static int
+consent_prepare_subject(struct ledger *l, const char *subject,
+    struct ledger_consent *c)
+{
+	int r = subject_lookup(l, subject, c->lookup);
+
+	if (r >= 0)
+		r = subject_new_token(l, c->lookup, c->new_token, c->new_mac);
+	return r;
+}
+
 int
 ledger_consent_prepare(struct ledger *l, const char *subject,
     const json_t *body, struct ledger_consent *ret)
@@ -1120,10 +1134,48 @@ ledger_consent_prepare(struct ledger *l, const char *subject,
 		return -EINVAL;
 	r = ledger_consent_encode(body, ret);
 	if (r >= 0)
-		r = subject_lookup(l, subject, ret->lookup);
+		r = consent_prepare_subject(l, subject, ret);
+	if (r < 0)
+		ledger_consent_done(ret);
+	return r;
+}
+
+int
+ledger_consent_prepare_event(struct ledger *l, const struct consent_event *ev,
+    usec_t recorded, struct ledger_consent *ret)
+{
+	static const char header[] = LEDGER_ENTRY_MAGIC " consent\n";
+	static const uint8_t blank[STORE_TOKEN_LEN];
+	_cleanup_buf_ struct buf b = BUF_INIT(LEDGER_ENTRY_MAX);
+	size_t token_at;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!l->have_secret)
+		return -ENOKEY;
+	if (!*ev->subject || strlen(ev->subject) > LEDGER_SUBJECT_MAX)
+		return -EINVAL;
+	if (strlen(ev->purpose) >= sizeof(ret->row.purpose))
+		return -EBADMSG;
+	r = buf_append(&b, header, strlen(header));
 	if (r >= 0)
-		r = subject_new_token(l, ret->lookup, ret->new_token,
-		    ret->new_mac);
+		r = consent_entry_write(ev, blank, recorded, &b, &token_at);
+	if (r == -E2BIG)
+		return -EMSGSIZE;
+	if (r < 0)
+		return r;
+	/* The row consent_from_body() would read back from these bytes. */
+	snprintf(ret->row.purpose, sizeof(ret->row.purpose), "%s",
+	    ev->purpose);
+	ret->row.kind = ev->kind;
+	ret->row.at = ev->at;
+	ret->row.expires_at = ev->expires;
+	ret->token_at = token_at;
+	ret->len = b.len;
+	ret->data = (uint8_t *)buf_steal(&b);
+	if (!ret->data)
+		return -ENOMEM;
+	r = consent_prepare_subject(l, ev->subject, ret);
 	if (r < 0)
 		ledger_consent_done(ret);
 	return r;

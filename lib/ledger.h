@@ -138,6 +138,15 @@ struct ledger_consent {
  * -ENOKEY without the secret. */
 int ledger_consent_prepare(struct ledger *l, const char *subject,
     const json_t *body, struct ledger_consent *ret);
+/* The same from a validated event, its entry written directly
+ * (consent_entry_write()) with recorded as its time of recording: the
+ * bytes, offset and row that ledger_consent_prepare() gives for
+ * consent_entry_body(ev, any token, recorded), without building that
+ * body or parsing it back. Errors as ledger_consent_prepare()'s. */
+struct consent_event;
+int ledger_consent_prepare_event(struct ledger *l,
+    const struct consent_event *ev, usec_t recorded,
+    struct ledger_consent *ret);
 /* Its part that needs no secret: the entry bytes, the token's offset and
  * the index row (ret's lookup, new_token and new_mac are left zero). */
 int ledger_consent_encode(const json_t *body, struct ledger_consent *ret);

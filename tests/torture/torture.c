@@ -1066,7 +1066,10 @@ run_consent(const struct torture_case *c, struct summary *out)
 	if (r >= 0) {
 		say(out, "subject=%s purpose=%s kind=%s\n", e.subject,
 		    e.purpose, consent_kind_name(e.kind));
-		say_json(out, "details", e.details);
+		for (size_t i = 0; i < CONSENT_DETAILS_MAX; i++)
+			if (e.details[i])
+				say(out, "%s=%s\n", consent_field_names[i],
+				    e.details[i]);
 		say_json(out, "body", body);
 		say(out, "entry=%.*s token_at=%zu row=%s/%d/%" PRId64 "/%"
 		    PRId64 "\n", (int)lc.len, (const char *)lc.data,

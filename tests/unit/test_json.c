@@ -352,6 +352,58 @@ test_check_keys(void **state)
 	json_decref(v);
 }
 
+/* The same text as json_dumps() of the string, for every byte alone and
+ * for strings mixing escapes, UTF-8 and control characters; the same
+ * refusal for text that is not UTF-8. */
+static void
+check_string_as_jansson(const char *s, size_t len)
+{
+	_cleanup_buf_ struct buf b = BUF_INIT(0);
+	json_t *v = json_stringn(s, len);
+	char *want = v ? json_dumps_checked(v, JSON_ENCODE_ANY) : NULL;
+	int r;
+
+	assert_int_equal(buf_append_str(&b, "x"), 0);
+	r = json_buf_string(&b, s, len);
+	if (!v) {
+		assert_int_equal(r, -EINVAL);
+		assert_int_equal(b.len, 1);
+	} else {
+		assert_int_equal(r, 0);
+		assert_non_null(want);
+		assert_string_equal(b.data + 1, want);
+		assert_int_equal(b.len, 1 + strlen(want));
+	}
+	free(want);
+	json_decref(v);
+}
+
+static void
+test_buf_string(void **state)
+{
+	static const char *const cases[] = {
+		"", "plain", "a\"quote\"", "back\\slash", "\\\"", "/slash/",
+		"tab\tnl\ncr\rbs\bff\f", "\x01\x1f\x7f", "caf\xc3\xa9",
+		"\xe2\x82\xac euro", "\xf0\x9f\x98\x80 emoji", "\xc3",
+		"\xff\xfe", "\xed\xa0\x80", "mixed \"\xc3\xa9\"\\\x02 end",
+	};
+	char one[1];
+	_cleanup_buf_ struct buf small = BUF_INIT(4);
+
+	(void)state;
+	for (int c = 0; c < 256; c++) {
+		one[0] = (char)c;
+		check_string_as_jansson(one, 1);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+		check_string_as_jansson(cases[i], strlen(cases[i]));
+	check_string_as_jansson("nul\0inside", 11);
+	/* A buffer's maximum holds. */
+	assert_int_equal(json_buf_string(&small, "abcd", 4), -E2BIG);
+	assert_int_equal(json_buf_string(&small, "ab", 2), 0);
+	assert_string_equal(small.data, "\"ab\"");
+}
+
 int
 main(void)
 {
@@ -368,6 +420,7 @@ main(void)
 		cmocka_unit_test(test_get_number),
 		cmocka_unit_test(test_members_of_non_objects),
 		cmocka_unit_test(test_check_keys),
+		cmocka_unit_test(test_buf_string),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

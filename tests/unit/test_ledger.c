@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "consent.h"
+#include "json.h"
 #include "ledger.h"
 #include "ledger_fixture.h"
 #include "macro.h"
@@ -263,6 +265,65 @@ test_prepare_refuses_bad_input(void **state)
 	assert_int_equal(ledger_size(f->lf.l), 0);
 }
 
+/* An event prepared from its fields (the entry written directly) is the
+ * entry, token offset and index row of the same event prepared from its
+ * jansson body, byte for byte: details present or not, an expiry or
+ * not, times with and without microseconds, text that needs escaping,
+ * UTF-8. */
+static void
+test_prepared_event_matches_the_body_path(void **state)
+{
+	static const char *const events[] = {
+		"{\"subject\":\"alice\",\"purpose\":\"train_ai_system\"}",
+		"{\"subject\":\"bob\",\"purpose\":\"analytics\",\"event\":\"revoke\","
+		"\"at\":\"2025-01-01T00:00:00Z\"}",
+		"{\"subject\":\"c\\\"q\\\\\",\"purpose\":\"a.b-c_d\",\"event\":\"grant\","
+		"\"at\":\"2025-03-04T05:06:07.000123Z\",\"expires\":\"2030-01-01T00:00:00.5Z\","
+		"\"method\":\"web \\\"form\\\" \\\\ /x\",\"source\":\"cmp.example.org\","
+		"\"text_version\":\"v3\",\"text_sha256\":"
+		"\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
+		"\"jurisdiction\":\"EU\",\"controller\":\"Caf\\u00e9 \\u20ac \\ud83d\\ude00 GmbH\"}",
+		"{\"subject\":\"d\",\"purpose\":\"p\",\"event\":\"expire\",\"controller\":\"\","
+		"\"source\":\"\\u0041\\/\"}",
+	};
+	struct fixture *f = *state;
+	usec_t now = now_realtime();
+
+	for (size_t i = 0; i < ELEMENTSOF(events); i++) {
+		static const uint8_t blank[STORE_TOKEN_LEN];
+		struct consent_event ev;
+		struct ledger_consent a, b;
+		char err[256];
+		json_t *in = json_parse(events[i], strlen(events[i]), err,
+		    sizeof(err));
+		json_t *body;
+
+		assert_non_null(in);
+		assert_int_equal(consent_event_parse(in, now, &ev, err,
+		    sizeof(err)), 0);
+		for (int usec = 0; usec < 2; usec++) {
+			usec_t recorded = now - now % USEC_PER_SEC + usec * 7;
+
+			body = consent_entry_body(&ev, blank, recorded);
+			assert_non_null(body);
+			assert_int_equal(ledger_consent_prepare(f->lf.l,
+			    ev.subject, body, &a), 0);
+			json_decref(body);
+			assert_int_equal(ledger_consent_prepare_event(f->lf.l,
+			    &ev, recorded, &b), 0);
+			assert_int_equal(a.len, b.len);
+			assert_memory_equal(a.data, b.data, a.len);
+			assert_int_equal(a.token_at, b.token_at);
+			assert_memory_equal(a.lookup, b.lookup, STORE_LOOKUP_LEN);
+			assert_memory_equal(&a.row, &b.row, sizeof(a.row));
+			ledger_consent_done(&a);
+			ledger_consent_done(&b);
+		}
+		consent_event_done(&ev);
+		json_decref(in);
+	}
+}
+
 /* New subjects' tokens are all different, across refills of the random
  * pool they are drawn from. */
 static void
@@ -498,6 +559,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_prepared_consent_matches_the_json_path, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prepared_event_matches_the_body_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prepare_refuses_bad_input,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_tokens_are_distinct,
