@@ -257,56 +257,80 @@ consent_show(struct cli_ctx *ctx, int argc, char **argv)
 	return r;
 }
 
-static const char *const import_columns[] = {
-	"subject", "purpose", "event", "at", "expires", "method", "source",
-	"text_version", "text_sha256", "jurisdiction", "controller", NULL,
+/*
+ * Import is a pipeline of two threads: this one reads rows and writes the
+ * next request's JSON text while a sender thread has the previous one at
+ * the daemon, so that reading and sending overlap. The sender sends in
+ * file order, one request at a time: the order of the events in the
+ * ledger is the file's.
+ */
+struct import_batch {
+	struct buf body;       /* [{...},{...}] */
+	size_t n;              /* events in it */
+	uint64_t first_line, last_line;
 };
 
-/*
- * Import is a pipeline of two threads: this one reads rows and builds the
- * next request while a sender thread has the previous one at the daemon,
- * so that reading and sending overlap. The sender sends in file order, one
- * request at a time: the order of the events in the ledger is the file's.
- */
 struct import_sender {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	json_t *batch, *lines; /* handed over, waiting to be sent */
+	struct import_batch *batch; /* handed over, waiting to be sent */
 	bool done;             /* no more batches */
 	bool started;
 };
 
 struct import_state {
 	struct cli_ctx *ctx;
-	json_t *batch;       /* valid events waiting to be sent */
-	json_t *lines;       /* their line numbers */
+	struct import_batch *batch;  /* valid events waiting to be sent */
+	/* Per column of the file: its index in consent_field_names, or -1
+	 * for a column no event has. */
+	int *fields;
+	size_t nfields;
+	struct buf row;        /* the current row's values, NUL-terminated */
 	_Atomic uint64_t accepted;
 	uint64_t rejected;
-	size_t bytes;        /* of the fields waiting to be sent */
-	_Atomic int failure; /* exit status of a failed send */
+	_Atomic int failure;   /* exit status of a failed send */
 	struct import_sender sender;
 };
 
+static struct import_batch *
+import_batch_new(void)
+{
+	struct import_batch *b = calloc(1, sizeof(*b));
+
+	if (b)
+		b->body = BUF_INIT(2 * IMPORT_CHUNK_BYTES);
+	return b;
+}
+
+static void
+import_batch_free(struct import_batch *b)
+{
+	if (!b)
+		return;
+	buf_free(&b->body);
+	free(b);
+}
+
 /* Sends one batch; on the sender thread. */
 static void
-import_send(struct import_state *st, json_t *batch, json_t *lines)
+import_send(struct import_state *st, struct import_batch *b)
 {
-	json_t *resp = NULL;
 	int r;
 
-	r = cli_call(st->ctx, "POST", "/v1/consents", batch, &resp);
+	r = buf_append_byte(&b->body, ']');
+	r = r < 0 ? EXIT_UNAVAILABLE :
+		    cli_call_text(st->ctx, "POST", "/v1/consents", b->body.data,
+			b->body.len);
 	if (r != EXIT_OK) {
 		fprintf(stderr,
-		    "consentctl: import stopped: lines %lld..%lld, and every line after them, were not recorded\n",
-		    (long long)json_integer_value(json_array_get(lines, 0)),
-		    (long long)json_integer_value(json_array_get(lines,
-			json_array_size(lines) - 1)));
+		    "consentctl: import stopped: lines %llu..%llu, and every line after them, were not recorded\n",
+		    (unsigned long long)b->first_line,
+		    (unsigned long long)b->last_line);
 		st->failure = r;
 		return;
 	}
-	st->accepted += json_array_size(batch);
-	json_decref(resp);
+	st->accepted += b->n;
 }
 
 static void *
@@ -317,21 +341,19 @@ import_sender_main(void *arg)
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		json_t *batch, *lines;
+		struct import_batch *batch;
 
 		while (!s->batch && !s->done)
 			pthread_cond_wait(&s->cond, &s->lock);
 		if (!s->batch)
 			break;
 		batch = s->batch;
-		lines = s->lines;
-		s->batch = s->lines = NULL;
+		s->batch = NULL;
 		pthread_cond_broadcast(&s->cond);
 		pthread_mutex_unlock(&s->lock);
 		if (!st->failure)
-			import_send(st, batch, lines);
-		json_decref(batch);
-		json_decref(lines);
+			import_send(st, batch);
+		import_batch_free(batch);
 		pthread_mutex_lock(&s->lock);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -344,16 +366,12 @@ static int
 import_flush(struct import_state *st)
 {
 	struct import_sender *s = &st->sender;
-	json_t *batch = json_array(), *lines = json_array();
+	struct import_batch *batch;
 
-	if (json_array_size(st->batch) == 0) {
-		json_decref(batch);
-		json_decref(lines);
+	if (st->batch->n == 0)
 		return st->failure ? -EIO : 0;
-	}
-	if (!batch || !lines) {
-		json_decref(batch);
-		json_decref(lines);
+	batch = import_batch_new();
+	if (!batch) {
 		st->failure = EXIT_UNAVAILABLE;
 		return -ENOMEM;
 	}
@@ -363,9 +381,8 @@ import_flush(struct import_state *st)
 		if (pthread_create(&s->thread, NULL, import_sender_main,
 			st) != 0) {
 			/* No thread: send from this one. */
-			import_send(st, st->batch, st->lines);
-			json_decref(st->batch);
-			json_decref(st->lines);
+			import_send(st, st->batch);
+			import_batch_free(st->batch);
 			goto next;
 		}
 		s->started = true;
@@ -374,13 +391,10 @@ import_flush(struct import_state *st)
 	while (s->batch)
 		pthread_cond_wait(&s->cond, &s->lock);
 	s->batch = st->batch;
-	s->lines = st->lines;
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 next:
 	st->batch = batch;
-	st->lines = lines;
-	st->bytes = 0;
 	return st->failure ? -EIO : 0;
 }
 
@@ -417,45 +431,141 @@ import_reject(struct import_state *st, uint64_t line, const char *why)
 		printf("line %llu: rejected: %s\n", (unsigned long long)line, why);
 }
 
+/* The current row's values by field, for consent_event_check(). */
+static int
+import_field(void *userdata, int field, bool required, const char **ret,
+    char *errbuf, size_t errlen)
+{
+	const char *const *values = userdata;
+
+	if (values[field]) {
+		*ret = values[field];
+		return 0;
+	}
+	if (required) {
+		snprintf(errbuf, errlen, "missing required field '%s'",
+		    consent_field_names[field]);
+		return -EINVAL;
+	}
+	return -ENOENT;
+}
+
+/* Which event field each column holds, for the columns seen so far. */
+static int
+import_map_columns(struct import_state *st, struct reader *rd)
+{
+	size_t n = reader_ncolumns(rd);
+	int *f;
+
+	if (n <= st->nfields)
+		return 0;
+	f = reallocarray(st->fields, n, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = st->nfields; i < n; i++) {
+		const char *name = reader_column_name(rd, i);
+
+		f[i] = -1;
+		for (int k = 0; consent_field_names[k]; k++)
+			if (streq(name, consent_field_names[k]))
+				f[i] = k;
+	}
+	st->fields = f;
+	st->nfields = n;
+	return 0;
+}
+
+/* Appends the event to the batch as JSON text, its fields in column
+ * order and each value escaped as jansson would (-EINVAL with the field
+ * in *ret_field for a value that is not UTF-8). */
+static int
+import_write_event(struct import_state *st, const struct reader_field *fields,
+    size_t nfields, int *ret_field)
+{
+	struct buf *body = &st->batch->body;
+	bool first = true;
+	int r;
+
+	r = buf_append_str(body, st->batch->n ? ",{" : "[{");
+	for (size_t i = 0; r >= 0 && i < nfields; i++) {
+		const struct reader_field *f = &fields[i];
+
+		if (!f->value || f->len == 0)
+			continue;
+		r = json_buf_member(body, first,
+		    consent_field_names[st->fields[i]], f->value, f->len);
+		*ret_field = st->fields[i];
+		first = false;
+	}
+	return r < 0 ? r : buf_append_byte(body, '}');
+}
+
 static int
 import_row(struct import_state *st, struct reader *rd, uint64_t line)
 {
-	json_t *ev = json_object();
+	struct import_batch *b = st->batch;
+	const char *values[CONSENT_FIELDS_MAX] = { NULL };
+	size_t offsets[CONSENT_FIELDS_MAX], mark = b->body.len, nfields;
+	const struct reader_field *fields = reader_fields(rd, &nfields);
 	struct consent_event check;
 	char err[256];
-	int r;
+	int k = 0, r;
 
-	if (!ev)
-		return -ENOMEM;
-	for (size_t i = 0; i < reader_ncolumns(rd); i++) {
-		struct reader_field f = reader_field(rd, i);
-		const char *name = reader_column_name(rd, i);
-		bool known = false;
-		for (size_t k = 0; import_columns[k]; k++)
-			known |= streq(name, import_columns[k]);
-		if (!f.value || f.len == 0)
+	r = import_map_columns(st, rd);
+	if (r < 0)
+		return r;
+	/* The values, NUL-terminated, to check as the daemon will. */
+	buf_reset(&st->row);
+	for (size_t i = 0; i < nfields; i++) {
+		const struct reader_field *f = &fields[i];
+
+		k = st->fields[i];
+		if (!f->value || f->len == 0)
 			continue; /* an empty cell is an absent field */
-		if (!known) {
-			snprintf(err, sizeof(err), "unknown column '%s'", name);
-			import_reject(st, line, err);
-			json_decref(ev);
-			return 0;
+		if (k < 0) {
+			snprintf(err, sizeof(err), "unknown column '%s'",
+			    reader_column_name(rd, i));
+			goto reject;
 		}
-		json_object_set_new(ev, name, json_stringn(f.value, f.len));
-		st->bytes += f.len + strlen(name) + 8;
+		if (memchr(f->value, '\0', f->len)) {
+			snprintf(err, sizeof(err), "field '%s' must be a string",
+			    consent_field_names[k]);
+			goto reject;
+		}
+		offsets[k] = st->row.len;
+		values[k] = "";
+		r = buf_append(&st->row, f->value, f->len);
+		if (r >= 0)
+			r = buf_append_byte(&st->row, '\0');
+		if (r < 0)
+			return r;
 	}
-	r = consent_event_parse(ev, now_realtime(), &check, err, sizeof(err));
-	if (r < 0) {
-		import_reject(st, line, err);
-		json_decref(ev);
-		return 0;
+	for (size_t i = 0; i < CONSENT_FIELDS_MAX; i++)
+		if (values[i])
+			values[i] = st->row.data + offsets[i];
+	r = consent_event_check(import_field, values, now_realtime(), &check,
+	    NULL, err, sizeof(err));
+	if (r < 0)
+		goto reject;
+	r = import_write_event(st, fields, nfields, &k);
+	if (r == -EINVAL) {
+		snprintf(err, sizeof(err), "field '%s' is not UTF-8 text",
+		    consent_field_names[k]);
+		goto reject;
 	}
-	consent_event_done(&check);
-	json_array_append_new(st->batch, ev);
-	json_array_append_new(st->lines, json_integer((json_int_t)line));
-	if (json_array_size(st->batch) >= IMPORT_CHUNK ||
-	    st->bytes >= IMPORT_CHUNK_BYTES)
+	if (r < 0)
+		return r;
+	if (b->n++ == 0)
+		b->first_line = line;
+	b->last_line = line;
+	if (b->n >= IMPORT_CHUNK || b->body.len >= IMPORT_CHUNK_BYTES)
 		return import_flush(st);
+	return 0;
+reject:
+	b->body.len = mark;
+	if (b->body.data)
+		b->body.data[mark] = '\0';
+	import_reject(st, line, err);
 	return 0;
 }
 
@@ -503,9 +613,8 @@ consent_import(struct cli_ctx *ctx, int argc, char **argv)
 	if (r < 0)
 		return cli_usage_error("cannot open '%s': %s", argv[optind],
 		    strerror(-r));
-	st.batch = json_array();
-	st.lines = json_array();
-	if (!st.batch || !st.lines)
+	st.batch = import_batch_new();
+	if (!st.batch)
 		return EXIT_UNAVAILABLE;
 	while ((r = reader_next(rd)) != 0) {
 		if (r == -EBADMSG) {
@@ -525,8 +634,9 @@ consent_import(struct cli_ctx *ctx, int argc, char **argv)
 	if (!st.failure)
 		import_flush(&st);
 	import_finish(&st);
-	json_decref(st.batch);
-	json_decref(st.lines);
+	import_batch_free(st.batch);
+	free(st.fields);
+	buf_free(&st.row);
 	if (ctx->json) {
 		json_t *o = json_pack("{s:s, s:I, s:I}", "status", "summary",
 		    "accepted", (json_int_t)atomic_load(&st.accepted), "rejected",

@@ -34,6 +34,11 @@ int cli_request(struct cli_ctx *ctx, const char *method, const char *path,
  * or the exit status after reporting the failure. */
 int cli_call(struct cli_ctx *ctx, const char *method, const char *path,
     const json_t *body, json_t **ret);
+/* cli_call with the body as JSON text, for answers whose body the caller
+ * does not need: EXIT_OK on a 2xx status (the body is not parsed), or
+ * the exit status after reporting the failure. */
+int cli_call_text(struct cli_ctx *ctx, const char *method, const char *path,
+    const char *payload, size_t payload_len);
 /* With --url: loads the CA and client certificates once for every
  * request (ctx->tls); prints why and returns -errno when it cannot. */
 int cli_tls_setup(struct cli_ctx *ctx);

@@ -425,16 +425,18 @@ build_request(struct buf *req, struct cli_ctx *ctx, const struct cli_target *t,
 	return r;
 }
 
-int
-cli_request(struct cli_ctx *ctx, const char *method, const char *path,
-    const json_t *body, long *ret_status, json_t **ret_body)
+/* A request whose body is JSON text already. Without ok_body, the
+ * answer's body is parsed only when the status is not 2xx (*ret_body is
+ * NULL otherwise). */
+static int
+request_text(struct cli_ctx *ctx, const char *method, const char *path,
+    const char *payload, size_t payload_len, bool ok_body, long *ret_status,
+    json_t **ret_body)
 {
 	struct cli_response resp;
 	_cleanup_buf_ struct buf req = BUF_INIT(0);
-	_cleanup_free_ char *payload = NULL;
 	struct cli_conn c = { .fd = -1 };
 	struct cli_target t = { .host = "" };
-	size_t payload_len = 0;
 	long status = 0;
 	json_t *parsed = NULL;
 	int r, wr;
@@ -447,13 +449,8 @@ cli_request(struct cli_ctx *ctx, const char *method, const char *path,
 	}
 	if (ctx->token && !cli_header_safe(ctx->token))
 		return -EINVAL; /* main() refuses such a token */
-	if (body) {
-		payload = json_dumps_checked(body, JSON_COMPACT | JSON_ENCODE_ANY);
-		if (!payload)
-			return -ENOMEM;
-		payload_len = strlen(payload);
-	}
-	r = build_request(&req, ctx, &t, method, path, payload_len, body != NULL);
+	r = build_request(&req, ctx, &t, method, path, payload_len,
+	    payload != NULL);
 	if (r < 0)
 		return r;
 
@@ -478,7 +475,8 @@ cli_request(struct cli_ctx *ctx, const char *method, const char *path,
 		r = r == -ENOMEM ? -ENOMEM : -ECONNREFUSED;
 		goto out;
 	}
-	if (resp.body.len > 0) {
+	if (resp.body.len > 0 &&
+	    (ok_body || status < 200 || status >= 300)) {
 		char err[256];
 		parsed = json_parse(resp.body.data, resp.body.len, err, sizeof(err));
 		if (!parsed && status >= 400) {
@@ -502,6 +500,29 @@ out:
 	return r;
 }
 
+/* The body as the request carries it: NULL for none, or -ENOMEM. */
+static int
+body_text(const json_t *body, char **ret)
+{
+	*ret = NULL;
+	if (!body)
+		return 0;
+	*ret = json_dumps_checked(body, JSON_COMPACT | JSON_ENCODE_ANY);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int
+cli_request(struct cli_ctx *ctx, const char *method, const char *path,
+    const json_t *body, long *ret_status, json_t **ret_body)
+{
+	_cleanup_free_ char *payload = NULL;
+
+	if (body_text(body, &payload) < 0)
+		return -ENOMEM;
+	return request_text(ctx, method, path, payload,
+	    payload ? strlen(payload) : 0, true, ret_status, ret_body);
+}
+
 int
 cli_check_url(const char *url)
 {
@@ -510,15 +531,18 @@ cli_check_url(const char *url)
 	return parse_url(url, &t);
 }
 
-int
-cli_call(struct cli_ctx *ctx, const char *method, const char *path,
-    const json_t *body, json_t **ret)
+/* cli_call() of a text body; ret NULL when the answer's body is not
+ * needed (then it is parsed only to report an error). */
+static int
+call_text(struct cli_ctx *ctx, const char *method, const char *path,
+    const char *payload, size_t payload_len, json_t **ret)
 {
 	json_t *resp = NULL;
 	long status = 0;
 	int r;
 
-	r = cli_request(ctx, method, path, body, &status, &resp);
+	r = request_text(ctx, method, path, payload, payload_len, ret != NULL,
+	    &status, &resp);
 	if (r < 0)
 		return EXIT_UNAVAILABLE;
 	if (status < 200 || status >= 300) {
@@ -526,12 +550,33 @@ cli_call(struct cli_ctx *ctx, const char *method, const char *path,
 		json_decref(resp);
 		return r;
 	}
+	if (!ret)
+		return EXIT_OK;
 	if (!resp) {
 		fprintf(stderr, "consentctl: empty response from the daemon\n");
 		return EXIT_UNAVAILABLE;
 	}
 	*ret = resp;
 	return EXIT_OK;
+}
+
+int
+cli_call(struct cli_ctx *ctx, const char *method, const char *path,
+    const json_t *body, json_t **ret)
+{
+	_cleanup_free_ char *payload = NULL;
+
+	if (body_text(body, &payload) < 0)
+		return EXIT_UNAVAILABLE;
+	return call_text(ctx, method, path, payload,
+	    payload ? strlen(payload) : 0, ret);
+}
+
+int
+cli_call_text(struct cli_ctx *ctx, const char *method, const char *path,
+    const char *payload, size_t payload_len)
+{
+	return call_text(ctx, method, path, payload, payload_len, NULL);
 }
 
 char *

@@ -174,6 +174,37 @@ def test_import_reports_bad_rows():
         d.cleanup()
 
 
+def test_import_writes_values_as_they_are():
+    # consentctl writes each request's JSON itself: quotes, backslashes,
+    # slashes and UTF-8 reach the ledger as they were in the file, and a
+    # value that is not UTF-8 rejects its row instead of going unsaid.
+    d = Daemon().start()
+    try:
+        csv = os.path.join(d.tmp, "escapes.csv")
+        with open(csv, "wb") as f:
+            f.write(b'subject,purpose,method,source,controller\n'
+                    b'"q""1",train_ai_system,"web ""form"" \\ x",a/b,'
+                    b'Caf\xc3\xa9 \xe2\x82\xac\n'
+                    b'q2,train_ai_system,m,bad\xff,c\n'
+                    b'q3,train_ai_system,,,\n')
+        p = d.ctl("consent", "import", csv)
+        assert_eq(p.returncode, 2, p.stdout + p.stderr)
+        assert "line 3: rejected: field 'source' is not UTF-8 text" in \
+            p.stdout, p.stdout
+        assert "2 accepted, 1 rejected" in p.stdout, p.stdout
+        status, body = d.request("GET", "/v1/entries")
+        assert_eq(body["size"], 2)
+        e = body["entries"][0]["entry"]
+        assert_eq(e["method"], 'web "form" \\ x')
+        assert_eq(e["source"], "a/b")
+        assert_eq(e["controller"], "Caf\u00e9 \u20ac")
+        assert "source" not in body["entries"][1]["entry"]
+        assert_eq(d.ctl("consent", "show", 'q"1').returncode, 0)
+        assert_eq(d.ctl("consent", "show", "q2").returncode, 1)
+    finally:
+        d.cleanup()
+
+
 def test_import_in_order_across_requests():
     # 25,000 rows go in three requests, sent while the next is being read;
     # the ledger keeps the file's order. A request the daemon refuses stops
@@ -799,6 +830,7 @@ run_tests([
     test_consent_lifecycle_and_history,
     test_api_validation_is_all_or_nothing,
     test_import_reports_bad_rows,
+    test_import_writes_values_as_they_are,
     test_import_in_order_across_requests,
     test_bulk_and_single_appends_together,
     test_sigterm_during_bulk_import,
