@@ -29,6 +29,11 @@ noinst_PROGRAMS += bench/scan/bench_scan
 bench_scan_bench_scan_SOURCES = bench/scan/bench_scan.c
 bench_scan_bench_scan_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 bench_scan_bench_scan_LDADD = rules/librules.la lib/libcore.la $(DEP_LIBS)
+# ... and the consent rule's lookups alone (bench/scan/bench_lookup.c).
+noinst_PROGRAMS += bench/scan/bench_lookup
+bench_scan_bench_lookup_SOURCES = bench/scan/bench_lookup.c
+bench_scan_bench_lookup_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+bench_scan_bench_lookup_LDADD = lib/libcore.la $(DEP_LIBS)
 
 EXTRA_DIST += \
 	tests/data/readers/events.jsonl \

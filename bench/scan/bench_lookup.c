@@ -1,0 +1,156 @@
+/* Consent lookups alone, as the consent rule of a scan makes them: load a
+ * purpose of a ledger into a snapshot, then look up subject ids
+ * "user-NNNNNNNN" (bench/scan/gen.py's) drawn at random from twice as many
+ * ids as the ledger has subjects, four in flight as check_consent.c keeps
+ * them. Prints thread CPU time per load and nanoseconds per lookup and per
+ * subject-map key (HMAC) alone, medians of ROUNDS rounds in one process.
+ *
+ * usage: bench_lookup LEDGER_DIR PURPOSE SUBJECTS [LOOKUPS [ROUNDS]]
+ * (LEDGER_DIR holds ledger.db and subject.key, as ledger_bench make leaves
+ * them.) */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto.h"
+#include "ledger.h"
+#include "timeutil.h"
+
+#define IN_FLIGHT 4
+#define MAX_ROUNDS 31
+#define ID_LEN 13 /* user-NNNNNNNN */
+
+static double
+thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/* xorshift64*: the same ids on every run. */
+static uint64_t
+next_random(uint64_t *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * UINT64_C(2685821657736338717);
+}
+
+int
+main(int argc, char **argv)
+{
+	double load[MAX_ROUNDS], hmac[MAX_ROUNDS], look[MAX_ROUNDS];
+	char db[4096], key[4096], err[256];
+	struct ledger_snapshot *snap;
+	struct hmac_key *hk = NULL;
+	uint8_t secret[32] = { 0 }, out[STORE_LOOKUP_LEN];
+	uint64_t state = 0x9e3779b97f4a7c15, found = 0, sink = 0;
+	unsigned long subjects;
+	size_t n = 5000000;
+	int rounds = 5;
+	char *ids;
+
+	if (argc < 4 || argc > 6) {
+		fprintf(stderr, "usage: %s LEDGER_DIR PURPOSE SUBJECTS [LOOKUPS "
+				"[ROUNDS]]\n", argv[0]);
+		return 2;
+	}
+	subjects = strtoul(argv[3], NULL, 10);
+	if (argc > 4)
+		n = strtoul(argv[4], NULL, 10);
+	if (argc > 5)
+		rounds = atoi(argv[5]);
+	if (subjects == 0 || subjects > 50000000 || n == 0 || rounds < 1 ||
+	    rounds > MAX_ROUNDS) {
+		fprintf(stderr, "%s: bad SUBJECTS, LOOKUPS or ROUNDS\n", argv[0]);
+		return 2;
+	}
+	snprintf(db, sizeof(db), "%s/ledger.db", argv[1]);
+	snprintf(key, sizeof(key), "%s/subject.key", argv[1]);
+	ids = malloc(n * ID_LEN + 1);
+	if (!ids || hmac_key_new(secret, sizeof(secret), &hk) < 0)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "user-%08lu",
+		    (unsigned long)(next_random(&state) % (2 * subjects)));
+		memcpy(ids + i * ID_LEN, id, ID_LEN);
+	}
+	for (int r = 0; r < rounds; r++) {
+		struct ledger_lookup q[IN_FLIGHT];
+		double t0;
+		int k;
+
+		k = ledger_snapshot_open(db, key, 0, now_realtime(), &snap, err,
+		    sizeof(err));
+		if (k < 0) {
+			fprintf(stderr, "%s: %s\n", db, err);
+			return 1;
+		}
+		/* The first lookup loads the purpose. */
+		t0 = thread_cpu();
+		k = ledger_snapshot_lookup(snap, ids, ID_LEN, argv[2]);
+		load[r] = thread_cpu() - t0;
+		found = 0;
+		t0 = thread_cpu();
+		for (size_t i = 0; k >= 0 && i < n; i++) {
+			if (i >= IN_FLIGHT) {
+				k = ledger_snapshot_lookup_finish(snap,
+				    &q[(i - IN_FLIGHT) % IN_FLIGHT]);
+				found += k > 0;
+			}
+			if (k >= 0)
+				k = ledger_snapshot_lookup_start(snap,
+				    ids + i * ID_LEN, ID_LEN, argv[2],
+				    &q[i % IN_FLIGHT]);
+		}
+		for (size_t i = n > IN_FLIGHT ? n - IN_FLIGHT : 0;
+		    k >= 0 && i < n; i++) {
+			k = ledger_snapshot_lookup_finish(snap, &q[i % IN_FLIGHT]);
+			found += k > 0;
+		}
+		look[r] = (thread_cpu() - t0) / (double)n * 1e9;
+		ledger_snapshot_close(snap);
+		if (k < 0) {
+			fprintf(stderr, "lookup failed: %s\n", strerror(-k));
+			return 1;
+		}
+		t0 = thread_cpu();
+		for (size_t i = 0; i < n; i++) {
+			ledger_subject_lookup_key(hk, ids + i * ID_LEN, ID_LEN,
+			    out);
+			sink += out[0];
+		}
+		hmac[r] = (thread_cpu() - t0) / (double)n * 1e9;
+	}
+	printf("lookups %zu found %llu rounds %d load_cpu_s %.3f "
+	       "lookup_ns %.1f hmac_ns %.1f (%llu)\n",
+	    n, (unsigned long long)found, rounds, median(load, rounds),
+	    median(look, rounds), median(hmac, rounds),
+	    (unsigned long long)(sink & 1));
+	hmac_key_free(hk);
+	free(ids);
+	return 0;
+}
