@@ -39,11 +39,104 @@ struct ledger {
 	uint8_t rand_pool[4096];
 	bool consent_changed;          /* in the open transaction */
 	size_t rand_left;              /* unused bytes at the pool's end */
+	/* Subjects found or added in the open transaction (a bulk request
+	 * names most subjects more than once): their tokens without the
+	 * subject map's SELECT and MAC check. */
+	struct subject_cache *subjects;
 	char errmsg[512];
 };
 
 static int
 ledger_fail(struct ledger *l, int r, const char *fmt, ...) _printf_(3, 4);
+
+/* Open addressing on the lookup key (an HMAC output: its first bytes are
+ * as good as any hash). A slot is in use when its generation is the
+ * cache's; a new transaction starts a new generation, so that emptying
+ * the cache costs nothing. Full, it stops taking subjects. */
+#define SUBJECT_CACHE_SLOTS 16384
+
+struct subject_cache {
+	uint32_t generation;
+	size_t used;
+	struct subject_slot {
+		uint32_t generation;
+		uint8_t lookup[STORE_LOOKUP_LEN];
+		uint8_t token[STORE_TOKEN_LEN];
+	} slots[SUBJECT_CACHE_SLOTS];
+};
+
+static void
+subject_cache_clear(struct ledger *l)
+{
+	if (!l->subjects)
+		return;
+	l->subjects->generation++;
+	l->subjects->used = 0;
+	if (l->subjects->generation == 0) {
+		/* Wrapped: slots of the first generation would look used. */
+		memset(l->subjects->slots, 0, sizeof(l->subjects->slots));
+		l->subjects->generation = 1;
+	}
+}
+
+/* The slot for lookup: its own, or the free one where it would go. */
+static struct subject_slot *
+subject_cache_slot(struct subject_cache *c,
+    const uint8_t lookup[STORE_LOOKUP_LEN])
+{
+	uint64_t h;
+
+	memcpy(&h, lookup, sizeof(h));
+	for (size_t i = 0; i < SUBJECT_CACHE_SLOTS; i++) {
+		struct subject_slot *s =
+		    &c->slots[(h + i) & (SUBJECT_CACHE_SLOTS - 1)];
+
+		if (s->generation != c->generation ||
+		    memcmp(s->lookup, lookup, STORE_LOOKUP_LEN) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static bool
+subject_cache_get(struct ledger *l, const uint8_t lookup[STORE_LOOKUP_LEN],
+    uint8_t ret_token[STORE_TOKEN_LEN])
+{
+	struct subject_slot *s;
+
+	if (!l->subjects || !l->in_txn)
+		return false;
+	s = subject_cache_slot(l->subjects, lookup);
+	if (!s || s->generation != l->subjects->generation)
+		return false;
+	memcpy(ret_token, s->token, STORE_TOKEN_LEN);
+	return true;
+}
+
+static void
+subject_cache_put(struct ledger *l, const uint8_t lookup[STORE_LOOKUP_LEN],
+    const uint8_t token[STORE_TOKEN_LEN])
+{
+	struct subject_slot *s;
+
+	if (!l->in_txn)
+		return;
+	if (!l->subjects) {
+		l->subjects = calloc(1, sizeof(*l->subjects));
+		if (!l->subjects)
+			return; /* a cache is not needed */
+		l->subjects->generation = 1;
+	}
+	if (l->subjects->used >= SUBJECT_CACHE_SLOTS / 4 * 3)
+		return;
+	s = subject_cache_slot(l->subjects, lookup);
+	if (!s || s->generation == l->subjects->generation)
+		return;
+	s->generation = l->subjects->generation;
+	memcpy(s->lookup, lookup, STORE_LOOKUP_LEN);
+	memcpy(s->token, token, STORE_TOKEN_LEN);
+	l->subjects->used++;
+}
 
 static int
 ledger_fail(struct ledger *l, int r, const char *fmt, ...)
@@ -314,6 +407,10 @@ ledger_close(struct ledger *l)
 	note_signer_wipe(&l->signer);
 	secure_wipe(l->secret, sizeof(l->secret));
 	secure_wipe(l->rand_pool, sizeof(l->rand_pool));
+	if (l->subjects) {
+		secure_wipe(l->subjects, sizeof(*l->subjects));
+		free(l->subjects);
+	}
 	hmac_key_free(l->hmac);
 	free(l->vkey);
 	free(l->origin);
@@ -649,6 +746,7 @@ ledger_begin(struct ledger *l)
 		return ledger_fail(l, r, "cannot begin a transaction: %s",
 		    store_errmsg(l->store));
 	l->in_txn = true;
+	subject_cache_clear(l);
 	return 0;
 }
 
@@ -693,6 +791,7 @@ ledger_commit(struct ledger *l)
 	else
 		store_rollback(l->store);
 	l->in_txn = false;
+	subject_cache_clear(l);
 	if (r < 0) {
 		int r2;
 		l->staged_checkpoint = false;
@@ -715,6 +814,7 @@ ledger_rollback(struct ledger *l)
 {
 	store_rollback(l->store);
 	l->in_txn = false;
+	subject_cache_clear(l);
 	l->staged_checkpoint = false;
 	l->consent_changed = false;
 	if (merkle_frontier_size(l->tree) != l->committed_size)
@@ -1010,6 +1110,8 @@ subject_token_by_lookup(struct ledger *l, const uint8_t lookup[STORE_LOOKUP_LEN]
 	uint8_t mac[32];
 	int r;
 
+	if (subject_cache_get(l, lookup, ret_token))
+		return 0;
 	memcpy(s.lookup, lookup, STORE_LOOKUP_LEN);
 	r = store_subject_get(l->store, s.lookup, &s);
 	if (r >= 0) {
@@ -1020,6 +1122,7 @@ subject_token_by_lookup(struct ledger *l, const uint8_t lookup[STORE_LOOKUP_LEN]
 			return ledger_fail(l, -EBADMSG,
 			    "the subject map row for this subject fails its MAC check");
 		memcpy(ret_token, s.token, STORE_TOKEN_LEN);
+		subject_cache_put(l, lookup, ret_token);
 		return 0;
 	}
 	if (r != -ENOENT)
@@ -1035,6 +1138,7 @@ subject_token_by_lookup(struct ledger *l, const uint8_t lookup[STORE_LOOKUP_LEN]
 		return ledger_fail(l, r, "cannot add to the subject map: %s",
 		    store_errmsg(l->store));
 	memcpy(ret_token, s.token, STORE_TOKEN_LEN);
+	subject_cache_put(l, lookup, ret_token);
 	return 0;
 }
 
@@ -1232,6 +1336,7 @@ ledger_subject_erase(struct ledger *l, const char *subject,
 	if (r < 0)
 		return r;
 	l->consent_changed = true;
+	subject_cache_clear(l);
 	r = store_subject_delete(l->store, lookup);
 	if (r < 0)
 		return ledger_fail(l, r, "cannot erase the mapping: %s",
