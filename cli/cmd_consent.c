@@ -270,13 +270,31 @@ struct import_batch {
 	uint64_t first_line, last_line;
 };
 
+/* A batch sent, and how its answer goes: read later from pending, or
+ * already known (result). */
+struct import_sent {
+	struct import_batch *batch;
+	struct cli_pending *pending;
+	int result;
+};
+
+#define IMPORT_IN_FLIGHT 2
+
 struct import_sender {
-	pthread_t thread;
+	pthread_t thread, receiver;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct import_batch *batch; /* handed over, waiting to be sent */
 	bool done;             /* no more batches */
-	bool started;
+	bool started;          /* lock and cond are set up */
+	bool sending;          /* the sender thread runs */
+	bool receiving;        /* the receiver thread runs */
+	/* Sent, answers not read yet, oldest first (under lock). */
+	struct import_sent sent[IMPORT_IN_FLIGHT];
+	size_t nsent;
+	bool sent_all;         /* the sender has finished */
+	bool send_failed;      /* sender thread only */
+	char after[CLI_QUEUED_MAX]; /* sequence of the last request queued */
 };
 
 struct import_state {
@@ -312,25 +330,87 @@ import_batch_free(struct import_batch *b)
 	free(b);
 }
 
-/* Sends one batch; on the sender thread. */
+/* Reads a sent batch's answer and counts it; frees the batch. */
 static void
-import_send(struct import_state *st, struct import_batch *b)
+import_answer(struct import_state *st, struct import_sent *sent)
 {
-	int r;
+	struct import_batch *b = sent->batch;
+	int r = sent->pending ? cli_pending_finish(st->ctx, sent->pending) :
+				sent->result;
 
-	r = buf_append_byte(&b->body, ']');
-	r = r < 0 ? EXIT_UNAVAILABLE :
-		    cli_call_text(st->ctx, "POST", "/v1/consents", b->body.data,
-			b->body.len);
-	if (r != EXIT_OK) {
+	if (r == EXIT_OK)
+		st->accepted += b->n;
+	else if (!st->failure) {
 		fprintf(stderr,
 		    "consentctl: import stopped: lines %llu..%llu, and every line after them, were not recorded\n",
 		    (unsigned long long)b->first_line,
 		    (unsigned long long)b->last_line);
 		st->failure = r;
+	}
+	import_batch_free(b);
+}
+
+/* Reads the answers in the order the batches were sent: each request
+ * follows the one before in the daemon's sequence, so that once one is
+ * not recorded, none after it is. */
+static void *
+import_receiver_main(void *arg)
+{
+	struct import_state *st = arg;
+	struct import_sender *s = &st->sender;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		struct import_sent sent;
+
+		while (s->nsent == 0 && !s->sent_all)
+			pthread_cond_wait(&s->cond, &s->lock);
+		if (s->nsent == 0)
+			break;
+		sent = s->sent[0];
+		pthread_mutex_unlock(&s->lock);
+		import_answer(st, &sent);
+		pthread_mutex_lock(&s->lock);
+		memmove(&s->sent[0], &s->sent[1],
+		    (--s->nsent) * sizeof(s->sent[0]));
+		pthread_cond_broadcast(&s->cond);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Sends one batch; on the sender thread. Once the daemon says it is
+ * queued, its answer is left to the receiver and the next batch may go:
+ * the daemon parses one request while it appends the one before. */
+static void
+import_send(struct import_state *st, struct import_batch *b)
+{
+	struct import_sender *s = &st->sender;
+	struct import_sent sent = { .batch = b };
+	char queued[CLI_QUEUED_MAX];
+	int r = buf_append_byte(&b->body, ']');
+
+	sent.result = r < 0 ? EXIT_UNAVAILABLE :
+			      cli_call_text_queued(st->ctx, "/v1/consents",
+				  b->body.data, b->body.len,
+				  s->after[0] ? s->after : NULL, &sent.pending,
+				  queued);
+	/* Without a 102 the answer is final: the next request need not
+	 * follow anything. */
+	snprintf(s->after, sizeof(s->after), "%s",
+	    sent.pending ? queued : "");
+	if (!sent.pending && sent.result != EXIT_OK)
+		s->send_failed = true;
+	if (!s->receiving) {
+		import_answer(st, &sent);
 		return;
 	}
-	st->accepted += b->n;
+	pthread_mutex_lock(&s->lock);
+	while (s->nsent == IMPORT_IN_FLIGHT)
+		pthread_cond_wait(&s->cond, &s->lock);
+	s->sent[s->nsent++] = sent;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
 }
 
 static void *
@@ -351,11 +431,14 @@ import_sender_main(void *arg)
 		s->batch = NULL;
 		pthread_cond_broadcast(&s->cond);
 		pthread_mutex_unlock(&s->lock);
-		if (!st->failure)
+		if (!st->failure && !s->send_failed)
 			import_send(st, batch);
-		import_batch_free(batch);
+		else
+			import_batch_free(batch);
 		pthread_mutex_lock(&s->lock);
 	}
+	s->sent_all = true;
+	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
 }
@@ -378,14 +461,19 @@ import_flush(struct import_state *st)
 	if (!s->started) {
 		pthread_mutex_init(&s->lock, NULL);
 		pthread_cond_init(&s->cond, NULL);
-		if (pthread_create(&s->thread, NULL, import_sender_main,
-			st) != 0) {
-			/* No thread: send from this one. */
-			import_send(st, st->batch);
-			import_batch_free(st->batch);
-			goto next;
-		}
 		s->started = true;
+		s->receiving = pthread_create(&s->receiver, NULL,
+		    import_receiver_main, st) == 0;
+		s->sending = pthread_create(&s->thread, NULL,
+		    import_sender_main, st) == 0;
+	}
+	if (!s->sending) {
+		/* No thread: send from this one. */
+		if (!st->failure && !s->send_failed)
+			import_send(st, st->batch);
+		else
+			import_batch_free(st->batch);
+		goto next;
 	}
 	pthread_mutex_lock(&s->lock);
 	while (s->batch)
@@ -398,7 +486,7 @@ next:
 	return st->failure ? -EIO : 0;
 }
 
-/* Waits until every batch handed over was sent. */
+/* Waits until every batch handed over was sent and answered. */
 static void
 import_finish(struct import_state *st)
 {
@@ -408,9 +496,14 @@ import_finish(struct import_state *st)
 		return;
 	pthread_mutex_lock(&s->lock);
 	s->done = true;
+	if (!s->sending)
+		s->sent_all = true;
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->thread, NULL);
+	if (s->sending)
+		pthread_join(s->thread, NULL);
+	if (s->receiving)
+		pthread_join(s->receiver, NULL);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 }

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "response.h"
 #include "macro.h"
 
 /* Global options, parsed before the command name. */
@@ -39,6 +40,18 @@ int cli_call(struct cli_ctx *ctx, const char *method, const char *path,
  * the exit status after reporting the failure. */
 int cli_call_text(struct cli_ctx *ctx, const char *method, const char *path,
     const char *payload, size_t payload_len);
+/* A request sent with "Consentd-Ack: queued" (and, after a previous one,
+ * "Consentd-After: SEQUENCE"): EXIT_OK with *ret_pending set and queued
+ * holding the daemon's sequence once it answered "102 Processing" (the
+ * request is queued: the next may be sent); otherwise *ret_pending is
+ * NULL and the result is cli_call_text()'s. */
+struct cli_pending;
+int cli_call_text_queued(struct cli_ctx *ctx, const char *path,
+    const char *payload, size_t payload_len, const char *after,
+    struct cli_pending **ret_pending, char queued[CLI_QUEUED_MAX]);
+/* Waits for a queued request's final answer: cli_call_text()'s result.
+ * Frees p. */
+int cli_pending_finish(struct cli_ctx *ctx, struct cli_pending *p);
 /* With --url: loads the CA and client certificates once for every
  * request (ctx->tls); prints why and returns -errno when it cannot. */
 int cli_tls_setup(struct cli_ctx *ctx);

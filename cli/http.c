@@ -359,7 +359,8 @@ conn_read(struct cli_conn *c, char *data, size_t n)
 	return errno == EAGAIN ? -ETIMEDOUT : -ECONNRESET;
 }
 
-/* Reads and parses the response; *status is its HTTP status. */
+/* Reads and parses the response; *status is its HTTP status. Returns 1
+ * instead when resp stopped at a 102 answer (resp->stop_at_queued). */
 static int
 read_response(struct cli_conn *c, struct cli_response *resp, long *status)
 {
@@ -373,6 +374,8 @@ read_response(struct cli_conn *c, struct cli_response *resp, long *status)
 			return conn_fail(c, (int)n, "reading the response: %s",
 			    strerror((int)-n));
 		r = cli_response_feed(resp, chunk, (size_t)n);
+		if (r == 2)
+			return 1;
 		if (r > 0)
 			break;
 		if (r == -EFBIG)
@@ -401,7 +404,8 @@ cli_header_safe(const char *s)
 
 static int
 build_request(struct buf *req, struct cli_ctx *ctx, const struct cli_target *t,
-    const char *method, const char *path, size_t body_len, bool has_body)
+    const char *method, const char *path, size_t body_len, bool has_body,
+    const char *extra_headers)
 {
 	int r;
 
@@ -420,9 +424,101 @@ build_request(struct buf *req, struct cli_ctx *ctx, const struct cli_target *t,
 		r = buf_append_str(req, "Content-Type: application/json\r\n");
 	if (r >= 0 && (has_body || strcmp(method, "GET") != 0))
 		r = buf_printf(req, "Content-Length: %zu\r\n", body_len);
+	if (r >= 0 && extra_headers)
+		r = buf_append_str(req, extra_headers);
 	if (r >= 0)
 		r = buf_append_str(req, "\r\n");
 	return r;
+}
+
+/* A request in flight: its connection and its answer so far. */
+struct cli_pending {
+	struct cli_conn c;
+	struct cli_response resp;
+	long status;
+};
+
+/* Connects and sends; then reads the answer up to its end or, with
+ * p->resp.stop_at_queued, up to a 102 answer (returns 1). */
+static int
+request_start(struct cli_ctx *ctx, const char *method, const char *path,
+    const char *payload, size_t payload_len, const char *extra_headers,
+    struct cli_pending *p)
+{
+	_cleanup_buf_ struct buf req = BUF_INIT(0);
+	struct cli_target t = { .host = "" };
+	int r, wr;
+
+	if (ctx->url && parse_url(ctx->url, &t) < 0) {
+		fprintf(stderr, "consentctl: --url must be https://HOST[:PORT][/PATH]\n");
+		return -EINVAL;
+	}
+	if (ctx->token && !cli_header_safe(ctx->token))
+		return -EINVAL; /* main() refuses such a token */
+	r = build_request(&req, ctx, &t, method, path, payload_len,
+	    payload != NULL, extra_headers);
+	if (r < 0)
+		return r;
+
+	r = ctx->url ? connect_tcp(&p->c, &t) :
+		       connect_unix(&p->c, ctx->socket_path);
+	if (r >= 0 && ctx->url)
+		r = tls_start(&p->c, ctx, &t);
+	if (r >= 0) {
+		/* A daemon that refuses a request may answer and close before
+		 * reading all of it: its answer still counts. */
+		wr = conn_write(&p->c, req.data, req.len);
+		if (wr >= 0 && payload_len > 0)
+			wr = conn_write(&p->c, payload, payload_len);
+		r = read_response(&p->c, &p->resp, &p->status);
+		if (r < 0 && wr < 0)
+			r = conn_fail(&p->c, wr, "sending the request: %s",
+			    strerror(-wr));
+	}
+	if (r < 0 && !ctx->quiet)
+		fprintf(stderr, "consentctl: cannot reach consentd at %s: %s\n",
+		    ctx->url ? ctx->url : ctx->socket_path, p->c.err);
+	if (r < 0)
+		return r == -ENOMEM ? -ENOMEM : -ECONNREFUSED;
+	return r;
+}
+
+/* The end of a complete answer: its status, and its body parsed unless it
+ * is a 2xx answer and ok_body is false (*ret_body NULL then). */
+static int
+request_finish(struct cli_pending *p, bool ok_body, long *ret_status,
+    json_t **ret_body)
+{
+	long status = p->status;
+	json_t *parsed = NULL;
+
+	if (p->resp.body.len > 0 &&
+	    (ok_body || status < 200 || status >= 300)) {
+		char err[256];
+		parsed = json_parse(p->resp.body.data, p->resp.body.len, err,
+		    sizeof(err));
+		if (!parsed && status >= 400) {
+			/* A page from the HTTP layer itself: keep the status. */
+			*ret_status = status;
+			*ret_body = NULL;
+			return 0;
+		}
+		if (!parsed) {
+			fprintf(stderr, "consentctl: the daemon sent a response that is not JSON (HTTP %ld): %s\n",
+			    status, err);
+			return -EBADMSG;
+		}
+	}
+	*ret_status = status;
+	*ret_body = parsed;
+	return 0;
+}
+
+static void
+pending_done(struct cli_pending *p)
+{
+	conn_close(&p->c);
+	cli_response_free(&p->resp);
 }
 
 /* A request whose body is JSON text already. Without ok_body, the
@@ -433,70 +529,14 @@ request_text(struct cli_ctx *ctx, const char *method, const char *path,
     const char *payload, size_t payload_len, bool ok_body, long *ret_status,
     json_t **ret_body)
 {
-	struct cli_response resp;
-	_cleanup_buf_ struct buf req = BUF_INIT(0);
-	struct cli_conn c = { .fd = -1 };
-	struct cli_target t = { .host = "" };
-	long status = 0;
-	json_t *parsed = NULL;
-	int r, wr;
+	struct cli_pending p = { .c = { .fd = -1 } };
+	int r;
 
-	cli_response_init(&resp, CLI_MAX_RESPONSE);
-
-	if (ctx->url && parse_url(ctx->url, &t) < 0) {
-		fprintf(stderr, "consentctl: --url must be https://HOST[:PORT][/PATH]\n");
-		return -EINVAL;
-	}
-	if (ctx->token && !cli_header_safe(ctx->token))
-		return -EINVAL; /* main() refuses such a token */
-	r = build_request(&req, ctx, &t, method, path, payload_len,
-	    payload != NULL);
-	if (r < 0)
-		return r;
-
-	r = ctx->url ? connect_tcp(&c, &t) : connect_unix(&c, ctx->socket_path);
-	if (r >= 0 && ctx->url)
-		r = tls_start(&c, ctx, &t);
-	if (r >= 0) {
-		/* A daemon that refuses a request may answer and close before
-		 * reading all of it: its answer still counts. */
-		wr = conn_write(&c, req.data, req.len);
-		if (wr >= 0 && payload_len > 0)
-			wr = conn_write(&c, payload, payload_len);
-		r = read_response(&c, &resp, &status);
-		if (r < 0 && wr < 0)
-			r = conn_fail(&c, wr, "sending the request: %s",
-			    strerror(-wr));
-	}
-	if (r < 0) {
-		if (!ctx->quiet)
-			fprintf(stderr, "consentctl: cannot reach consentd at %s: %s\n",
-			    ctx->url ? ctx->url : ctx->socket_path, c.err);
-		r = r == -ENOMEM ? -ENOMEM : -ECONNREFUSED;
-		goto out;
-	}
-	if (resp.body.len > 0 &&
-	    (ok_body || status < 200 || status >= 300)) {
-		char err[256];
-		parsed = json_parse(resp.body.data, resp.body.len, err, sizeof(err));
-		if (!parsed && status >= 400) {
-			/* A page from the HTTP layer itself: keep the status. */
-			*ret_status = status;
-			*ret_body = NULL;
-			goto out;
-		}
-		if (!parsed) {
-			fprintf(stderr, "consentctl: the daemon sent a response that is not JSON (HTTP %ld): %s\n",
-			    status, err);
-			r = -EBADMSG;
-			goto out;
-		}
-	}
-	*ret_status = status;
-	*ret_body = parsed;
-out:
-	conn_close(&c);
-	cli_response_free(&resp);
+	cli_response_init(&p.resp, CLI_MAX_RESPONSE);
+	r = request_start(ctx, method, path, payload, payload_len, NULL, &p);
+	if (r >= 0)
+		r = request_finish(&p, ok_body, ret_status, ret_body);
+	pending_done(&p);
 	return r;
 }
 
@@ -531,19 +571,17 @@ cli_check_url(const char *url)
 	return parse_url(url, &t);
 }
 
-/* cli_call() of a text body; ret NULL when the answer's body is not
- * needed (then it is parsed only to report an error). */
+/* cli_call()'s exit status for a complete answer; ret NULL when the
+ * answer's body is not needed (then it is parsed only to report an
+ * error). */
 static int
-call_text(struct cli_ctx *ctx, const char *method, const char *path,
-    const char *payload, size_t payload_len, json_t **ret)
+pending_result(struct cli_ctx *ctx, struct cli_pending *p, json_t **ret)
 {
 	json_t *resp = NULL;
 	long status = 0;
 	int r;
 
-	r = request_text(ctx, method, path, payload, payload_len, ret != NULL,
-	    &status, &resp);
-	if (r < 0)
+	if (request_finish(p, ret != NULL, &status, &resp) < 0)
 		return EXIT_UNAVAILABLE;
 	if (status < 200 || status >= 300) {
 		r = cli_report_error(ctx, status, resp);
@@ -558,6 +596,79 @@ call_text(struct cli_ctx *ctx, const char *method, const char *path,
 	}
 	*ret = resp;
 	return EXIT_OK;
+}
+
+/* cli_call() of a text body. */
+static int
+call_text(struct cli_ctx *ctx, const char *method, const char *path,
+    const char *payload, size_t payload_len, json_t **ret)
+{
+	struct cli_pending p = { .c = { .fd = -1 } };
+	int r;
+
+	cli_response_init(&p.resp, CLI_MAX_RESPONSE);
+	r = request_start(ctx, method, path, payload, payload_len, NULL, &p);
+	r = r < 0 ? EXIT_UNAVAILABLE : pending_result(ctx, &p, ret);
+	pending_done(&p);
+	return r;
+}
+
+int
+cli_call_text_queued(struct cli_ctx *ctx, const char *path,
+    const char *payload, size_t payload_len, const char *after,
+    struct cli_pending **ret_pending, char queued[CLI_QUEUED_MAX])
+{
+	struct cli_pending *p;
+	char extra[64 + CLI_QUEUED_MAX];
+	int r;
+
+	*ret_pending = NULL;
+	queued[0] = '\0';
+	if (after && (!cli_header_safe(after) || strlen(after) >= CLI_QUEUED_MAX))
+		return EXIT_UNAVAILABLE;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return EXIT_UNAVAILABLE;
+	p->c.fd = -1;
+	cli_response_init(&p->resp, CLI_MAX_RESPONSE);
+	p->resp.stop_at_queued = true;
+	snprintf(extra, sizeof(extra), "Consentd-Ack: queued\r\n%s%s%s",
+	    after ? "Consentd-After: " : "", after ? after : "",
+	    after ? "\r\n" : "");
+	r = request_start(ctx, "POST", path, payload, payload_len, extra, p);
+	if (r == 1 && cli_header_safe(p->resp.queued)) {
+		snprintf(queued, CLI_QUEUED_MAX, "%s", p->resp.queued);
+		*ret_pending = p;
+		return EXIT_OK;
+	}
+	if (r == 1)
+		return cli_pending_finish(ctx, p); /* frees p */
+	r = r < 0 ? EXIT_UNAVAILABLE : pending_result(ctx, p, NULL);
+	pending_done(p);
+	free(p);
+	return r;
+}
+
+int
+cli_pending_finish(struct cli_ctx *ctx, struct cli_pending *p)
+{
+	int r = cli_response_resume(&p->resp);
+
+	if (r == 0)
+		r = read_response(&p->c, &p->resp, &p->status);
+	else if (r == 1) {
+		p->status = cli_response_status(&p->resp);
+		r = 0;
+	} else if (r < 0)
+		r = conn_fail(&p->c, r, "the response is not valid HTTP: %s",
+		    cli_response_error(&p->resp));
+	if (r < 0 && !ctx->quiet)
+		fprintf(stderr, "consentctl: cannot reach consentd at %s: %s\n",
+		    ctx->url ? ctx->url : ctx->socket_path, p->c.err);
+	r = r < 0 ? EXIT_UNAVAILABLE : pending_result(ctx, p, NULL);
+	pending_done(p);
+	free(p);
+	return r;
 }
 
 int

@@ -9,11 +9,22 @@
 
 #include "buf.h"
 
+#define CLI_QUEUED_MAX 64
+
 struct cli_response {
 	http_parser parser;
 	struct buf body;  /* the body, without any chunk framing */
 	bool complete;
 	bool too_big;     /* the body went over max_body */
+	/* An interim "102 Processing" with a Consentd-Queued header: its
+	 * value, and whether parsing stopped there (stop_at_queued). */
+	bool stop_at_queued;
+	bool queued_seen;
+	char queued[CLI_QUEUED_MAX];
+	/* The header being read: whether it is Consentd-Queued. */
+	struct buf field;
+	bool in_value;
+	struct buf rest;  /* bytes after a stop, fed by cli_response_resume */
 };
 
 void cli_response_init(struct cli_response *r, size_t max_body);
@@ -23,6 +34,10 @@ void cli_response_init(struct cli_response *r, size_t max_body);
  * max_body, -EBADMSG when it is not HTTP, and -ECONNRESET when the
  * stream ended first. */
 int cli_response_feed(struct cli_response *r, const char *data, size_t n);
+/* With stop_at_queued set, feeding also returns 2 once a "102
+ * Processing" with a Consentd-Queued header (in queued) is read; the
+ * bytes fed after it are kept, and cli_response_resume() goes on. */
+int cli_response_resume(struct cli_response *r);
 /* The HTTP status of a complete response. */
 unsigned cli_response_status(const struct cli_response *r);
 /* Why the last feed returned -EBADMSG. */

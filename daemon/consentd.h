@@ -124,6 +124,12 @@ void server_reply_error(struct evhttp_request *req, enum err_code code,
  * returns < 0 when the request cannot go on. */
 int server_read_json(struct evhttp_request *req, size_t max, json_t **ret);
 int server_query(struct evhttp_request *req, struct evkeyvalq *ret);
+/* Sends "HTTP/1.1 102 Processing" with one header line ("Name: value")
+ * ahead of the final answer, on a Unix-socket connection whose output is
+ * empty (-ENOTSUP on TLS, -EBUSY otherwise). For clients that asked for
+ * it: HTTP/1.1 clients must accept an interim answer, but only those that
+ * ask act on it. */
+int server_send_processing(struct evhttp_request *req, const char *header);
 /* 1 when present, 0 when absent and not required. */
 int server_query_u64(struct evhttp_request *req, struct evkeyvalq *q,
     const char *name, bool required, uint64_t *ret);
@@ -152,6 +158,9 @@ struct ledger_job {
 	 * "receipt": entry receipt_index's inclusion proof under it. */
 	bool want_receipt;
 	uint64_t receipt_index;
+	/* Its failure counts in ledger_service_sequence(): set for consent
+	 * appends, which a client may chain (daemon/consents.c). */
+	bool sequenced;
 	struct ledger_job *next;
 	struct event *ev;
 	struct daemon *daemon;
@@ -167,6 +176,13 @@ void ledger_service_stop(struct ledger_service *s);
  * success: the job is freed after done() returns. */
 int ledger_service_submit(struct ledger_service *s, struct ledger_job *job);
 struct ledger *ledger_service_reader(struct ledger_service *s);
+/* "EPOCH-N": this run of the daemon (random) and how many sequenced jobs
+ * have failed so far, as text for a header (SEQUENCE_MAX bytes with the
+ * NUL). It moves, on the writer, as soon as such a job fails or its batch
+ * does: a job queued while it read S runs after every job queued before,
+ * so that if any of those failed, it no longer reads S. */
+#define SEQUENCE_MAX 40
+void ledger_service_sequence(struct ledger_service *s, char out[SEQUENCE_MAX]);
 struct ledger_snapshot;
 struct store;
 /* A consent snapshot of the current ledger as of `at`, on a read-only
@@ -319,6 +335,7 @@ int tls_start(struct daemon *d, evhttp_cb dispatch, void *dispatch_arg,
 void tls_stop(struct tls *t);
 void tls_stop_accepting(struct tls *t);
 void tls_apply_limits(struct tls *t, const struct config *c);
+bool tls_request_is_tls(struct evhttp_request *req);
 int tls_request_roles(const struct config *c, struct evhttp_request *req,
     unsigned *ret_roles, char *who, size_t wholen);
 

@@ -39,6 +39,9 @@ struct consents_job {
 	pthread_cond_t cond;
 	size_t prepared;              /* events[0..prepared) are ready */
 	int prep_error;               /* preparation stopped */
+	/* Consentd-After: the sequence the request follows; the job runs
+	 * only while it still reads that (ledger_service_sequence()). */
+	char after[SEQUENCE_MAX];
 };
 
 static void
@@ -91,8 +94,17 @@ static int
 consents_run(struct ledger *l, struct ledger_job *job)
 {
 	struct consents_job *cj = job->userdata;
+	char now[SEQUENCE_MAX];
 	int r = 0;
 
+	if (cj->after[0]) {
+		ledger_service_sequence(job->daemon->ledger, now);
+		if (!streq(now, cj->after)) {
+			snprintf(job->message, sizeof(job->message),
+			    "Not recorded: a request before it in its sequence was not recorded");
+			return -EEXIST;
+		}
+	}
 	for (size_t i = 0; i < cj->n; i++) {
 		uint64_t index;
 
@@ -192,6 +204,57 @@ consents_reply_prepare_error(struct evhttp_request *req, const json_t *in,
 		server_reply_error(req, ERR_INVALID_ARGUMENT, "%s", err);
 }
 
+/*
+ * Sequences: a client that sends several requests whose order matters
+ * (consentctl consent import) asks with "Consentd-Ack: queued" to hear
+ * as soon as a request is queued, in an interim "102 Processing" answer
+ * that carries "Consentd-Queued: SEQUENCE"; it may then send the next
+ * request, on another connection, with "Consentd-After: SEQUENCE". That
+ * one is queued after the first (so appended after it), and is recorded
+ * only if nothing queued before it failed: if the sequence moved when it
+ * arrives, or when the writer comes to it, it is refused whole (409).
+ */
+static int
+consents_check_after(struct daemon *d, struct evhttp_request *req,
+    char after[SEQUENCE_MAX])
+{
+	const char *v = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Consentd-After");
+	char now[SEQUENCE_MAX];
+
+	after[0] = '\0';
+	if (!v)
+		return 0;
+	if (strlen(v) >= SEQUENCE_MAX) {
+		server_reply_error(req, ERR_INVALID_ARGUMENT,
+		    "Header Consentd-After is not a sequence");
+		return -EINVAL;
+	}
+	ledger_service_sequence(d->ledger, now);
+	if (!streq(v, now)) {
+		server_reply_error(req, ERR_CONFLICT,
+		    "A request before this one in its sequence was not recorded (or the daemon restarted); nothing of this one was");
+		return -EEXIST;
+	}
+	memcpy(after, now, SEQUENCE_MAX);
+	return 0;
+}
+
+static void
+consents_ack_queued(struct evhttp_request *req, const char *sequence)
+{
+	const char *v = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Consentd-Ack");
+	char header[SEQUENCE_MAX + 32];
+
+	if (!v || !streq(v, "queued"))
+		return;
+	snprintf(header, sizeof(header), "Consentd-Queued: %s", sequence);
+	/* Without it (TLS, a full socket) the client waits for the final
+	 * answer before it sends the next request: slower, as correct. */
+	(void)server_send_processing(req, header);
+}
+
 void
 route_consents_post(struct daemon *d, struct evhttp_request *req,
     const char *rest)
@@ -201,10 +264,12 @@ route_consents_post(struct daemon *d, struct evhttp_request *req,
 	struct consents_job *cj;
 	struct ledger_job *job;
 	usec_t now = now_realtime();
-	char err[256] = "";
+	char err[256] = "", after[SEQUENCE_MAX], sequence[SEQUENCE_MAX];
 	size_t n, i;
 	int r;
 
+	if (consents_check_after(d, req, after) < 0)
+		return;
 	if (server_read_json(req, (size_t)d->config->max_request_bytes, &in) < 0)
 		return;
 	n = json_is_array(in) ? json_array_size(in) : 1;
@@ -242,16 +307,21 @@ route_consents_post(struct daemon *d, struct evhttp_request *req,
 	job->done = consents_done;
 	job->userdata = cj;
 	job->req = req;
+	job->sequenced = true;
+	memcpy(cj->after, after, sizeof(after));
 	cj->streaming = n >= CONSENTS_STREAM_MIN;
 	if (cj->streaming) {
 		pthread_mutex_init(&cj->lock, NULL);
 		pthread_cond_init(&cj->cond, NULL);
+		/* Read before queueing: the job's own failure moves it. */
+		ledger_service_sequence(d->ledger, sequence);
 		r = ledger_service_submit(d->ledger, job);
 		if (r < 0)
 			goto busy;
 		/* The job is queued: from here on it is answered by
 		 * consents_done(), which runs on this loop after this
 		 * function returns. A failure now fails the batch. */
+		consents_ack_queued(req, sequence);
 	}
 	for (i = 0; i < n; i++) {
 		r = consents_prepare(reader, &cj->parsed[i], now, &cj->events[i],
@@ -274,9 +344,12 @@ route_consents_post(struct daemon *d, struct evhttp_request *req,
 	}
 	if (cj->streaming)
 		return;
+	ledger_service_sequence(d->ledger, sequence);
 	r = ledger_service_submit(d->ledger, job);
-	if (r >= 0)
+	if (r >= 0) {
+		consents_ack_queued(req, sequence);
 		return;
+	}
 busy:
 	ledger_job_free(job);
 	consents_job_free(cj);

@@ -2,6 +2,7 @@
  * rate-limited checkpoints, and the read-only ledger routes. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -57,6 +58,8 @@ struct ledger_service {
 	_Atomic uint64_t batches;
 	_Atomic uint64_t appends;
 	_Atomic uint64_t commit_failures;
+	uint64_t epoch;                  /* random, for this run */
+	_Atomic uint64_t sequence_failures;
 };
 
 static json_t *hashes_json(const uint8_t (*h)[MERKLE_HASH_LEN], size_t n);
@@ -179,6 +182,8 @@ service_run_batch(struct ledger_service *s, struct ledger_job *batch)
 		if (job->result < 0 && !job->message[0])
 			snprintf(job->message, sizeof(job->message), "%s",
 			    ledger_errmsg(s->writer));
+		if (job->result < 0 && job->sequenced)
+			atomic_fetch_add(&s->sequence_failures, 1);
 		if (job->result < 0 && !ledger_job_soft_error(job->result))
 			r = job->result; /* the transaction is unusable */
 		want_cp |= job->want_receipt && job->result >= 0;
@@ -201,6 +206,7 @@ service_run_batch(struct ledger_service *s, struct ledger_job *batch)
 		atomic_fetch_add(&s->commit_failures, 1);
 		log_error("Ledger batch failed, nothing in it was recorded: %s",
 		    ledger_errmsg(s->writer));
+		atomic_fetch_add(&s->sequence_failures, 1);
 		for (job = batch; job; job = job->next) {
 			job->result = r;
 			snprintf(job->message, sizeof(job->message),
@@ -342,6 +348,9 @@ ledger_service_start(struct daemon *d, struct ledger_service **ret)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	pthread_mutex_init(&s->conns_lock, NULL);
+	r = random_bytes(&s->epoch, sizeof(s->epoch));
+	if (r < 0)
+		goto fail;
 
 	o.db_path = db;
 	o.key_path = key;
@@ -464,6 +473,13 @@ struct ledger *
 ledger_service_reader(struct ledger_service *s)
 {
 	return s->reader;
+}
+
+void
+ledger_service_sequence(struct ledger_service *s, char out[SEQUENCE_MAX])
+{
+	snprintf(out, SEQUENCE_MAX, "%016" PRIx64 "-%" PRIu64, s->epoch,
+	    atomic_load(&s->sequence_failures));
 }
 
 int

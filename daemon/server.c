@@ -247,6 +247,37 @@ server_read_json(struct evhttp_request *req, size_t max, json_t **ret)
 }
 
 int
+server_send_processing(struct evhttp_request *req, const char *header)
+{
+	struct evhttp_connection *con = evhttp_request_get_connection(req);
+	struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) :
+					NULL;
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+	char line[256];
+	ssize_t n;
+	int len;
+
+	/* On TLS the bytes go through OpenSSL, and evhttp sends nothing of
+	 * its own before the final answer: the interim one is written to the
+	 * socket directly, ahead of everything, or not at all. */
+	if (fd < 0 || tls_request_is_tls(req))
+		return -ENOTSUP;
+	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return -EBUSY;
+	len = snprintf(line, sizeof(line), "HTTP/1.1 102 Processing\r\n%s\r\n\r\n",
+	    header);
+	if (len < 0 || (size_t)len >= sizeof(line))
+		return -E2BIG;
+	n = send(fd, line, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0)
+		return -errno;
+	/* The rest goes out just before the final answer. */
+	if (n < len && bufferevent_write(bev, line + n, (size_t)(len - n)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int
 server_query(struct evhttp_request *req, struct evkeyvalq *ret)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);

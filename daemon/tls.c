@@ -162,6 +162,16 @@ tls_stop(struct tls *t)
 	free(t);
 }
 
+bool
+tls_request_is_tls(struct evhttp_request *req)
+{
+	struct evhttp_connection *con = evhttp_request_get_connection(req);
+	struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) :
+					NULL;
+
+	return bev && bufferevent_openssl_get_ssl(bev);
+}
+
 /* A request's roles on a TLS connection: the client certificate's common
  * name as "cert:CN", and a bearer token's hash, each against the access
  * rules. Returns -ENOTCONN when the connection is not TLS. */

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -201,6 +202,67 @@ def test_import_writes_values_as_they_are():
         assert "source" not in body["entries"][1]["entry"]
         assert_eq(d.ctl("consent", "show", 'q"1').returncode, 0)
         assert_eq(d.ctl("consent", "show", "q2").returncode, 1)
+    finally:
+        d.cleanup()
+
+
+def _post_raw(d, events, headers):
+    """POSTs events to /v1/consents on a raw connection; returns the bytes
+    of every answer (interim ones included) until the daemon closes."""
+    import socket
+    body = json.dumps(events).encode()
+    head = ("POST /v1/consents HTTP/1.1\r\nHost: localhost\r\n"
+            "Connection: close\r\nContent-Type: application/json\r\n"
+            "Content-Length: %d\r\n" % len(body))
+    for k, v in headers.items():
+        head += "%s: %s\r\n" % (k, v)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(d.socket)
+    s.sendall(head.encode() + b"\r\n" + body)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data
+
+
+def test_import_sequence_headers():
+    # A client that asks (Consentd-Ack: queued) hears "102 Processing"
+    # with the sequence once its request is queued; the next request,
+    # sent with Consentd-After, is recorded only while that sequence
+    # holds. Without asking, no interim answer is sent.
+    d = Daemon().start()
+    try:
+        events = [{"subject": "seq%d" % i, "purpose": "train_ai_system"}
+                  for i in range(300)]
+        plain = _post_raw(d, events[:1], {})
+        assert plain.startswith(b"HTTP/1.1 200"), plain[:80]
+        for n in (1, 300):  # queued after or before preparing
+            data = _post_raw(d, events[:n], {"Consentd-Ack": "queued"})
+            m = re.match(rb"HTTP/1.1 102 Processing\r\n"
+                         rb"Consentd-Queued: ([0-9a-f]{16}-[0-9]+)\r\n\r\n"
+                         rb"HTTP/1.1 200 ", data)
+            assert m, data[:200]
+        seq = m.group(1).decode()
+        data = _post_raw(d, [{"subject": "after", "purpose": "p"}],
+                         {"Consentd-Ack": "queued", "Consentd-After": seq})
+        assert b"HTTP/1.1 200 " in data, data[:200]
+        # A sequence that is not the daemon's (an earlier request failed,
+        # or another run of the daemon): refused, nothing recorded.
+        wrong = seq.split("-")[0] + "-" + str(int(seq.split("-")[1]) + 1)
+        for bad in (wrong, "0000000000000000-0"):
+            data = _post_raw(d, [{"subject": "never", "purpose": "p"}],
+                             {"Consentd-After": bad})
+            assert data.startswith(b"HTTP/1.1 409"), data[:200]
+            assert b"CONFLICT" in data.upper(), data
+        status, body = d.request("GET", "/v1/entries?start=0&end=1")
+        assert_eq(body["size"], 1 + 1 + 300 + 1)
+        status, _ = d.request("GET", "/v1/consents/never")
+        assert_eq(status, 404)
     finally:
         d.cleanup()
 
@@ -831,6 +893,7 @@ run_tests([
     test_api_validation_is_all_or_nothing,
     test_import_reports_bad_rows,
     test_import_writes_values_as_they_are,
+    test_import_sequence_headers,
     test_import_in_order_across_requests,
     test_bulk_and_single_appends_together,
     test_sigterm_during_bulk_import,
