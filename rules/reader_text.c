@@ -162,6 +162,110 @@ text_find3(const char *p, size_t n, char a, char b, char c)
 	return n;
 }
 
+#ifdef __SSE2__
+/* Bit i set where byte i of the 64 at p is a, b or c. */
+static inline uint64_t
+text_mask64(const char *p, char a, char b, char c)
+{
+	const __m128i va = _mm_set1_epi8(a);
+	const __m128i vb = _mm_set1_epi8(b);
+	const __m128i vc = _mm_set1_epi8(c);
+	uint64_t m = 0;
+
+	for (int i = 0; i < 4; i++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * i));
+		__m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, va),
+		    _mm_cmpeq_epi8(x, vb)), _mm_cmpeq_epi8(x, vc));
+
+		m |= (uint64_t)(unsigned)_mm_movemask_epi8(e) << (16 * i);
+	}
+	return m;
+}
+
+/* The next delimiter, newline or quote at or after the bits already taken
+ * of the 64-byte block at *scan, into *e; false where the window holds no
+ * further whole block or the record has grown past its limit. */
+static inline bool
+text_fast_next(const struct reader *r, size_t start, size_t *scan,
+    uint64_t *m, char delim, char quote, size_t *e)
+{
+	while (*m == 0) {
+		*scan += 64;
+		if (*scan + 64 > r->win_len || *scan - start > r->max_record)
+			return false;
+		*m = text_mask64(r->win + *scan, delim, '\n', quote);
+	}
+	*e = *scan + (size_t)__builtin_ctzll(*m);
+	*m &= *m - 1;
+	return true;
+}
+
+/* The common data record, whole in the window: as many fields as the
+ * header, each unquoted (no quote byte in it) or quoted without a doubled
+ * quote or a line break inside, within every limit, ended by a newline.
+ * Its delimiters, newlines and quotes are found 64 bytes at a time, and
+ * the record is taken as text_scan() would take it: the same spans, line
+ * and position. Returns true with the record ready for text_end_record(),
+ * or false having changed nothing the state machine reads: it then
+ * parses the record from its start. */
+static bool
+text_fast_record(struct reader *r, char delim, bool quoting)
+{
+	const char *w = r->win;
+	const char quote = quoting ? '"' : delim;
+	const size_t start = r->pos, ncol = r->ncolumns;
+	size_t scan = start, fld = start, n = 0, e;
+	uint64_t m;
+
+	if (!r->header_done || r->spans_cap < ncol ||
+	    start + 64 > r->win_len || w[start] == '\n' || w[start] == '\r')
+		return false;
+	m = text_mask64(w + scan, delim, '\n', quote);
+	for (;;) {
+		size_t off = fld, len;
+
+		if (!text_fast_next(r, start, &scan, &m, delim, quote, &e))
+			return false;
+		if (quoting && w[e] == '"') {
+			/* only an opening quote, and its closing one */
+			if (e != fld)
+				return false;
+			do {
+				if (!text_fast_next(r, start, &scan, &m, delim,
+				    quote, &e) || w[e] == '\n')
+					return false;
+			} while (w[e] != '"');
+			off = fld + 1;
+			len = e - off;
+			if (!text_fast_next(r, start, &scan, &m, delim, quote,
+			    &e) || e != off + len + 1 || w[e] == '"')
+				return false;
+		} else {
+			len = e - fld;
+			if (w[e] == '\n' && len > 0 && w[e - 1] == '\r')
+				len--;
+		}
+		if (n >= ncol || len > r->max_field)
+			return false;
+		r->spans[n].off = off - start;
+		r->spans[n].len = len;
+		n++;
+		fld = e + 1;
+		if (w[e] != '\n')
+			continue;
+		if (n != ncol || e + 1 - start > r->max_record)
+			return false;
+		r->rec_start = start;
+		r->rec_line = r->line;
+		r->rec_bad = false;
+		r->nfields_seen = r->nspans = n;
+		r->pos = e + 1;
+		r->line++;
+		return true;
+	}
+}
+#endif
+
 /* Scans from pos. Returns 1 at the end of a record, 0 at the end of the
  * data before any record, TEXT_NEED_MORE when the window is exhausted, or
  * -errno. */
@@ -374,6 +478,11 @@ reader_text_next(struct reader *r)
 	int k;
 
 	for (;;) {
+#ifdef __SSE2__
+		if (r->state == READER_ST_RECORD_START &&
+		    text_fast_record(r, delim, quoting))
+			return text_end_record(r);
+#endif
 		k = text_scan(r, delim, quoting);
 		if (k == 1) {
 			k = text_end_record(r);

@@ -739,6 +739,95 @@ t_large_straddling(void **state)
 	assert_int_equal(reader_next(r), 0);
 }
 
+/* A random field for t_fast_path: plain, quoted (with delimiters, a
+ * doubled quote or a line break inside, now and then), empty, long, or
+ * malformed (a stray quote, bytes after a closing one). */
+static void
+random_field(struct buf *d, uint64_t *seed, char delim)
+{
+	static const char plain[] = "abcXYZ0123456789 .@-+:";
+	size_t kind, n;
+
+	*seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	kind = (*seed >> 33) % 20;
+	n = (*seed >> 45) % (kind == 0 ? 90 : 24);
+	if (kind == 1)
+		return; /* empty */
+	if (kind >= 2 && kind <= 6) {
+		buf_append_byte(d, '"');
+		for (size_t i = 0; i < n; i++)
+			buf_append_byte(d, i % 7 == 3 ? delim :
+			    plain[(*seed >> (i % 40)) % (sizeof(plain) - 1)]);
+		if (kind == 3)
+			buf_append_str(d, "\"\"");
+		if (kind == 4 && n % 3 == 0)
+			buf_append_byte(d, '\n');
+		buf_append_byte(d, '"');
+		if (kind == 5 && n % 4 == 0)
+			buf_append_byte(d, 'x');
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		buf_append_byte(d, plain[(*seed >> (i % 40)) %
+		    (sizeof(plain) - 1)]);
+	if (kind == 7 && n % 5 == 0)
+		buf_append_byte(d, '"');
+	if (kind == 8 && n % 5 == 0)
+		buf_append_byte(d, '\r');
+}
+
+/* Records are split 64 bytes at a time where they can be (whole records
+ * in the window, no doubled quote or line break in a quoted field); one
+ * byte at a time the reader never has 64 bytes ahead and parses with its
+ * state machine alone. Both must read random data the same way, at
+ * default and at small limits, for CSV and TSV. */
+static void
+t_fast_path(void **state)
+{
+	static const struct reader_options opts[] = {
+		{ .format = READER_CSV },
+		{ .format = READER_CSV, .max_field = 20, .max_record = 150 },
+		{ .format = READER_TSV },
+		{ .format = READER_TSV, .max_field = 20, .max_record = 150 },
+	};
+	uint64_t seed = 99;
+
+	for (size_t round = 0; round < 40; round++) {
+		const struct reader_options *o = &opts[round % 4];
+		const char delim = o->format == READER_TSV ? '\t' : ',';
+		struct buf d = BUF_INIT(0);
+		_cleanup_free_ char *data = NULL, *fast = NULL, *slow = NULL;
+		size_t len;
+
+		buf_append_str(&d, o->format == READER_TSV ?
+		    "a\tb\tc\td\te\n" : "a,b,c,d,e\n");
+		for (size_t rec = 0; rec < 400; rec++) {
+			size_t nf;
+
+			seed = seed * 6364136223846793005ULL +
+			    1442695040888963407ULL;
+			nf = (seed >> 60) == 0 ? 4 : (seed >> 60) == 1 ? 6 : 5;
+			if ((seed >> 33) % 50 == 0)
+				buf_append_str(&d, (seed >> 40) % 2 ? "\n" :
+				    "\r\n");
+			for (size_t f = 0; f < nf; f++) {
+				if (f > 0)
+					buf_append_byte(&d, delim);
+				random_field(&d, &seed, delim);
+			}
+			buf_append_str(&d, (seed >> 50) % 4 == 0 ? "\r\n" :
+			    "\n");
+		}
+		len = d.len;
+		data = buf_steal(&d);
+		fast = render_memory(data, len, o, 0);
+		slow = render_memory(data, len, o, 1);
+		if (strcmp(fast, slow) != 0)
+			fail_msg("round %zu: 64 bytes at a time\n%s\n"
+			    "byte by byte\n%s", round, fast, slow);
+	}
+}
+
 /* A FIFO (or any non-regular file) is refused at once, not read. */
 static void
 t_open_refuses_fifo(void **state)
@@ -784,6 +873,7 @@ main(void)
 		cmocka_unit_test(t_files),
 		cmocka_unit_test(t_open_errors),
 		cmocka_unit_test(t_large_straddling),
+		cmocka_unit_test(t_fast_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
