@@ -148,10 +148,19 @@ int
 hmac_key_compute(const struct hmac_key *k, const void *data, size_t len,
     uint8_t out[SHA256_LEN])
 {
+	return hmac_key_compute2(k, data, len, NULL, 0, out);
+}
+
+int
+hmac_key_compute2(const struct hmac_key *k, const void *a, size_t alen,
+    const void *b, size_t blen, uint8_t out[SHA256_LEN])
+{
 	SHA256_CTX c = k->inner;
 	uint8_t md[SHA256_LEN];
 
-	SHA256_Update(&c, data, len);
+	SHA256_Update(&c, a, alen);
+	if (blen > 0)
+		SHA256_Update(&c, b, blen);
 	SHA256_Final(md, &c);
 	c = k->outer;
 	SHA256_Update(&c, md, sizeof(md));

@@ -31,6 +31,10 @@ struct hmac_key;
 int hmac_key_new(const void *key, size_t keylen, struct hmac_key **ret);
 int hmac_key_compute(const struct hmac_key *k, const void *data, size_t len,
     uint8_t out[SHA256_LEN]);
+/* The MAC of a || b, without copying them together (so that a secret or
+ * personal b is not left in a buffer of the caller's). */
+int hmac_key_compute2(const struct hmac_key *k, const void *a, size_t alen,
+    const void *b, size_t blen, uint8_t out[SHA256_LEN]);
 void hmac_key_free(struct hmac_key *k);
 
 /* The first error OpenSSL queued on this thread, as text (in a

@@ -1057,14 +1057,11 @@ int
 ledger_subject_lookup_key(const struct hmac_key *key, const char *subject,
     size_t len, uint8_t out[STORE_LOOKUP_LEN])
 {
-	uint8_t msg[sizeof(subject_lookup_label) + LEDGER_SUBJECT_MAX];
-
 	if (len == 0 || len > LEDGER_SUBJECT_MAX)
 		return -EINVAL;
-	memcpy(msg, subject_lookup_label, sizeof(subject_lookup_label));
-	memcpy(msg + sizeof(subject_lookup_label), subject, len);
-	return hmac_key_compute(key, msg, sizeof(subject_lookup_label) + len,
-	    out);
+	/* The id is hashed where it is, not copied next to the label. */
+	return hmac_key_compute2(key, subject_lookup_label,
+	    sizeof(subject_lookup_label), subject, len, out);
 }
 
 static int

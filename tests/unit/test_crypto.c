@@ -226,6 +226,12 @@ test_hmac_key_matches_openssl(void **state)
 			evp_hmac(key, keylens[i], data, len, evp);
 			assert_memory_equal(got, one, SHA256_LEN);
 			assert_memory_equal(got, evp, SHA256_LEN);
+			/* in two parts, split anywhere: the same MAC */
+			for (size_t cut = 0; cut <= len; cut += 1 + cut / 4) {
+				assert_int_equal(hmac_key_compute2(hk, data,
+				    cut, data + cut, len - cut, got), 0);
+				assert_memory_equal(got, one, SHA256_LEN);
+			}
 		}
 		hmac_key_free(hk);
 	}
