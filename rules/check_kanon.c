@@ -245,6 +245,35 @@ lookup_short(struct kanon_state *s, const uint8_t *key, size_t len,
 	return k;
 }
 
+/* The value of quasi-identifier i in the current record (NULL: absent). */
+static struct reader_field
+kanon_value(struct kanon_state *s, const struct reader *r,
+    const struct reader_field *fields, size_t nf, size_t i)
+{
+	struct check_column *col = &s->qi[i];
+
+	check_column_resolve(col, r);
+	if (col->found && col->index < nf)
+		return fields[col->index];
+	return (struct reader_field){ NULL, 0 };
+}
+
+/* One value of a key: 0 for an absent value, else 1, its length (8 bytes,
+ * big-endian) and its bytes. Returns the bytes written. */
+static size_t
+kanon_put(uint8_t *p, struct reader_field f)
+{
+	if (!f.value) {
+		p[0] = 0;
+		return 1;
+	}
+	p[0] = 1;
+	for (int b = 7; b >= 0; b--)
+		p[8 - b] = (uint8_t)(f.len >> (8 * b));
+	memcpy(p + 9, f.value, f.len);
+	return 9 + f.len;
+}
+
 /* The key of the current record's quasi-identifiers, length-prefixed so
  * that ("ab","c") differs from ("a","bc"), and an absent value from an
  * empty one. In small when it fits (returns 1, *ret_len its length), else
@@ -255,50 +284,28 @@ kanon_key(struct kanon_state *s, const struct reader *r,
 {
 	const struct reader_field *fields;
 	size_t nf, len = 0;
+	uint8_t *p = small;
 	int e;
 
 	fields = reader_fields(r, &nf);
 	for (size_t i = 0; i < s->nqi; i++) {
-		struct check_column *col = &s->qi[i];
-		struct reader_field f = { NULL, 0 };
+		struct reader_field f = kanon_value(s, r, fields, nf, i);
 
-		check_column_resolve(col, r);
-		if (col->found && col->index < nf)
-			f = fields[col->index];
-		if (!f.value) {
-			if (len == KANON_MEMO_KEY)
-				goto long_key;
-			small[len++] = 0;
-			continue;
-		}
-		if (f.len > KANON_MEMO_KEY - 9 ||
-		    len > KANON_MEMO_KEY - 9 - f.len)
-			goto long_key;
-		small[len++] = 1;
-		for (int b = 7; b >= 0; b--)
-			small[len++] = (uint8_t)(f.len >> (8 * b));
-		memcpy(small + len, f.value, f.len);
-		len += f.len;
+		len += f.value ? 9 + f.len : 1;
 	}
 	*ret_len = len;
-	return 1;
-long_key:
-	buf_reset(&s->key);
-	for (size_t i = 0; i < s->nqi; i++) {
-		struct reader_field f;
-
-		/* the columns after the one that did not fit are new here */
-		check_column_resolve(&s->qi[i], r);
-		f = check_column_field(&s->qi[i], r);
-		if (!f.value)
-			e = buf_append_byte(&s->key, 0);
-		else if ((e = buf_append_byte(&s->key, 1)) >= 0 &&
-		    (e = buf_append_u64be(&s->key, f.len)) >= 0)
-			e = buf_append(&s->key, f.value, f.len);
+	if (len > KANON_MEMO_KEY) {
+		buf_reset(&s->key);
+		e = buf_reserve(&s->key, len); /* -E2BIG past its max */
 		if (e < 0)
 			return e;
+		p = (uint8_t *)s->key.data;
+		s->key.len = len;
+		s->key.data[len] = '\0';
 	}
-	return 0;
+	for (size_t i = 0; i < s->nqi; i++)
+		p += kanon_put(p, kanon_value(s, r, fields, nf, i));
+	return len <= KANON_MEMO_KEY;
 }
 
 static int
