@@ -202,43 +202,76 @@ find_rule(const struct policy_set *ps, const char *policy, const char *rule,
 	return NULL;
 }
 
-void
-budget_costs_prepare(struct budget_costs *bc, const struct job *job,
-    const struct policy_set *ps, const json_t *evaluation)
-{
-	const json_t *p, *rr;
-	size_t i, k;
+/* The dp_budget rules an evaluation reports, in its order. */
+struct budget_rules {
+	const json_t *policies;
+	size_t i, k;           /* the next policy, and rule within it */
+	/* the rule found by the last budget_rules_next() */
+	const char *pname, *rname;
+	const json_t *result;  /* its result in the evaluation */
+	const struct policy *policy;
+	const struct policy_rule *rule; /* NULL: not a budget rule of ps */
+};
 
-	bc->n = 0;
-	json_array_foreach(json_object_get(evaluation, "policies"), i, p) {
-		const char *pname = json_string_value(json_object_get(p, "name"));
-		json_array_foreach(json_object_get(p, "rules"), k, rr) {
-			const struct policy *pol = NULL;
+static struct budget_rules
+budget_rules_of(const json_t *evaluation)
+{
+	return (struct budget_rules){ .policies = json_object_get(evaluation,
+		"policies") };
+}
+
+static bool
+budget_rules_next(struct budget_rules *it, const struct policy_set *ps)
+{
+	for (; it->i < json_array_size(it->policies); it->i++, it->k = 0) {
+		const json_t *p = json_array_get(it->policies, it->i);
+		const json_t *rules = json_object_get(p, "rules");
+
+		while (it->k < json_array_size(rules)) {
+			const json_t *rr = json_array_get(rules, it->k++);
 			const struct policy_rule *rule;
-			const struct rule_dp_budget *b;
-			struct budget_cost *e;
-			bool have = false;
 
 			if (!streq(json_string_value(json_object_get(rr, "kind")),
 				"dp_budget"))
 				continue;
-			rule = find_rule(ps, pname, json_string_value(
-			    json_object_get(rr, "name")), &pol);
-			if (!rule || rule->kind != RULE_DP_BUDGET ||
-			    !rule->dp_budget.has_delta)
-				continue;
-			b = &rule->dp_budget;
-			for (size_t j = 0; j < bc->n; j++)
-				have |= bc->v[j].accountant == (int)b->accountant &&
-				    bc->v[j].delta == b->delta;
-			if (have || bc->n == BUDGET_COSTS_MAX)
-				continue; /* the transaction works out the rest */
-			e = &bc->v[bc->n++];
-			*e = (struct budget_cost){ .accountant = (int)b->accountant,
-				.delta = b->delta };
-			e->r = budget_job_cost(&job->privacy, 0, b->accountant,
-			    b->delta, &e->cost, e->err, sizeof(e->err));
+			it->pname = json_string_value(json_object_get(p, "name"));
+			it->rname = json_string_value(json_object_get(rr, "name"));
+			it->result = rr;
+			it->policy = NULL;
+			rule = find_rule(ps, it->pname, it->rname, &it->policy);
+			it->rule = rule && rule->kind == RULE_DP_BUDGET ? rule :
+			    NULL;
+			return true;
 		}
+	}
+	return false;
+}
+
+void
+budget_costs_prepare(struct budget_costs *bc, const struct job *job,
+    const struct policy_set *ps, const json_t *evaluation)
+{
+	struct budget_rules it = budget_rules_of(evaluation);
+
+	bc->n = 0;
+	while (budget_rules_next(&it, ps)) {
+		const struct rule_dp_budget *b;
+		struct budget_cost *e;
+		bool have = false;
+
+		if (!it.rule || !it.rule->dp_budget.has_delta)
+			continue;
+		b = &it.rule->dp_budget;
+		for (size_t j = 0; j < bc->n; j++)
+			have |= bc->v[j].accountant == (int)b->accountant &&
+			    bc->v[j].delta == b->delta;
+		if (have || bc->n == BUDGET_COSTS_MAX)
+			continue; /* the transaction works out the rest */
+		e = &bc->v[bc->n++];
+		*e = (struct budget_cost){ .accountant = (int)b->accountant,
+			.delta = b->delta };
+		e->r = budget_job_cost(&job->privacy, 0, b->accountant,
+		    b->delta, &e->cost, e->err, sizeof(e->err));
 	}
 }
 
@@ -322,131 +355,124 @@ budget_reserve(struct ledger *l, struct daemon *d, const struct job *job,
     const json_t *evaluation, usec_t at,
     json_t **ret_budgets, char **decision, char **reason)
 {
-	json_t *items = json_array(), *p, *rr;
+	struct budget_rules it = budget_rules_of(evaluation);
+	json_t *items = json_array(), *p;
 	char expires[TIME_RFC3339_MAX];
 	bool deny = false, error = false;
-	size_t i, k;
+	size_t i;
 	int r;
 
 	if (!items)
 		return -ENOMEM;
 	time_format_rfc3339(at + d->config->reservation_ttl, expires);
-	json_array_foreach(json_object_get(evaluation, "policies"), i, p) {
-		const char *pname = json_string_value(json_object_get(p, "name"));
-		json_array_foreach(json_object_get(p, "rules"), k, rr) {
-			const struct policy *pol = NULL;
-			const struct policy_rule *rule;
-			const struct rule_dp_budget *b;
-			_cleanup_dp_curve_ struct dp_curve *cost = NULL;
-			struct dp_budget_status st;
-			json_t *state = NULL, *item;
-			char name[300], err[256];
-			const char *rname = json_string_value(json_object_get(rr,
-			    "name"));
-			bool dup = false;
-			size_t m;
-			json_t *prev;
+	while (budget_rules_next(&it, ps)) {
+		const char *pname = it.pname, *rname = it.rname;
+		const json_t *rr = it.result;
+		const struct policy *pol = it.policy;
+		const struct rule_dp_budget *b;
+		_cleanup_dp_curve_ struct dp_curve *cost = NULL;
+		struct dp_budget_status st;
+		json_t *state = NULL, *item;
+		char name[300], err[256];
+		bool dup = false;
+		size_t m;
+		json_t *prev;
 
-			if (!streq(json_string_value(json_object_get(rr, "kind")),
-				"dp_budget"))
-				continue;
-			rule = find_rule(ps, pname, rname, &pol);
-			if (!rule || rule->kind != RULE_DP_BUDGET) {
-				error = true;
-				replace_str(reason,
-				    "budget rule '%s' of policy '%s' is not in the active policies",
-				    rname, pname);
-				continue;
+		if (!it.rule) {
+			error = true;
+			replace_str(reason,
+			    "budget rule '%s' of policy '%s' is not in the active policies",
+			    rname, pname);
+			continue;
+		}
+		b = &it.rule->dp_budget;
+		if (b->scope == DP_SCOPE_GROUP)
+			snprintf(name, sizeof(name), "group:%s", b->group);
+		else
+			snprintf(name, sizeof(name), "dataset:%s",
+			    json_string_value(json_object_get(rr,
+				"dataset")));
+		json_array_foreach(items, m, prev)
+			dup |= streq(json_string_value(json_object_get(
+			    prev, "budget")), name);
+		if (dup)
+			continue; /* one charge per budget per job */
+		if (!b->has_delta) {
+			error = true;
+			replace_str(reason,
+			    "budget '%s' has no delta: cannot convert to (epsilon, delta)",
+			    name);
+			continue;
+		}
+		r = job_cost(costs, job, b, &cost, err, sizeof(err));
+		if (r < 0) {
+			if (pol->mode == POLICY_ENFORCE) {
+				deny = true;
+				replace_str(reason, "budget '%s': %s", name,
+				    err);
 			}
-			b = &rule->dp_budget;
-			if (b->scope == DP_SCOPE_GROUP)
-				snprintf(name, sizeof(name), "group:%s", b->group);
-			else
-				snprintf(name, sizeof(name), "dataset:%s",
-				    json_string_value(json_object_get(rr,
-					"dataset")));
-			json_array_foreach(items, m, prev)
-				dup |= streq(json_string_value(json_object_get(
-				    prev, "budget")), name);
-			if (dup)
-				continue; /* one charge per budget per job */
-			if (!b->has_delta) {
-				error = true;
-				replace_str(reason,
-				    "budget '%s' has no delta: cannot convert to (epsilon, delta)",
-				    name);
-				continue;
-			}
-			r = job_cost(costs, job, b, &cost, err, sizeof(err));
-			if (r < 0) {
-				if (pol->mode == POLICY_ENFORCE) {
-					deny = true;
-					replace_str(reason, "budget '%s': %s", name,
-					    err);
-				}
-				continue;
-			}
-			if (job->recheck) {
-				r = release_for_recheck(l, name, job->id);
-				if (r < 0)
-					goto fail;
-			}
-			r = state_load(l, name, NULL, &state);
-			if (r == -ENOENT) {
-				state = budget_state_new(b->epsilon, b->delta,
-				    b->accountant);
-				r = state ? 0 : -ENOMEM;
-			}
+			continue;
+		}
+		if (job->recheck) {
+			r = release_for_recheck(l, name, job->id);
 			if (r < 0)
 				goto fail;
-			/* The limits are the policy's (recorded in the ledger),
-			 * not whatever the derived table says. */
-			json_object_set_new(state, "epsilon", json_real(b->epsilon));
-			json_object_set_new(state, "delta", json_real(b->delta));
-			r = budget_state_status(state, cost, &st);
-			if (r < 0) {
-				json_decref(state);
-				goto fail;
-			}
-			item = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:O,"
-					 " s:o, s:o, s:o, s:b}",
-			    "budget", name, "policy", pname, "rule", rname,
-			    "mode", policy_mode_name(pol->mode), "epsilon",
-			    json_object_get(state, "epsilon"), "delta",
-			    json_object_get(state, "delta"), "accountant",
-			    json_object_get(state, "accountant"),
-			    "epsilon_before", num_or_null(st.spent),
-			    "epsilon_after", num_or_null(st.after),
-			    "job_epsilon", num_or_null(budget_curve_epsilon(cost,
-				json_number_value(json_object_get(state,
-				    "delta")))),
-			    "overspend", st.overspend);
-			json_decref(state);
-			if (!item)
-				goto nomem;
-			if (st.overspend && pol->mode == POLICY_ENFORCE) {
-				deny = true;
-				replace_str(reason,
-				    "budget '%s' would be overspent: epsilon %.6g after this job exceeds %.6g",
-				    name, st.after,
-				    json_number_value(json_object_get(item,
-					"epsilon")));
-			}
-			/* Audit policies charge (the job runs); shadow ones
-			 * only report. */
-			if (pol->mode != POLICY_SHADOW) {
-				char *b64 = budget_curve_b64(cost);
-				if (!b64) {
-					json_decref(item);
-					goto nomem;
-				}
-				json_object_set_new(item, "cost", json_string(b64));
-				json_object_set_new(item, "expires",
-				    json_string(expires));
-				free(b64);
-			}
-			json_array_append_new(items, item);
 		}
+		r = state_load(l, name, NULL, &state);
+		if (r == -ENOENT) {
+			state = budget_state_new(b->epsilon, b->delta,
+			    b->accountant);
+			r = state ? 0 : -ENOMEM;
+		}
+		if (r < 0)
+			goto fail;
+		/* The limits are the policy's (recorded in the ledger),
+		 * not whatever the derived table says. */
+		json_object_set_new(state, "epsilon", json_real(b->epsilon));
+		json_object_set_new(state, "delta", json_real(b->delta));
+		r = budget_state_status(state, cost, &st);
+		if (r < 0) {
+			json_decref(state);
+			goto fail;
+		}
+		item = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:O,"
+				 " s:o, s:o, s:o, s:b}",
+		    "budget", name, "policy", pname, "rule", rname,
+		    "mode", policy_mode_name(pol->mode), "epsilon",
+		    json_object_get(state, "epsilon"), "delta",
+		    json_object_get(state, "delta"), "accountant",
+		    json_object_get(state, "accountant"),
+		    "epsilon_before", num_or_null(st.spent),
+		    "epsilon_after", num_or_null(st.after),
+		    "job_epsilon", num_or_null(budget_curve_epsilon(cost,
+			json_number_value(json_object_get(state,
+			    "delta")))),
+		    "overspend", st.overspend);
+		json_decref(state);
+		if (!item)
+			goto nomem;
+		if (st.overspend && pol->mode == POLICY_ENFORCE) {
+			deny = true;
+			replace_str(reason,
+			    "budget '%s' would be overspent: epsilon %.6g after this job exceeds %.6g",
+			    name, st.after,
+			    json_number_value(json_object_get(item,
+				"epsilon")));
+		}
+		/* Audit policies charge (the job runs); shadow ones
+		 * only report. */
+		if (pol->mode != POLICY_SHADOW) {
+			char *b64 = budget_curve_b64(cost);
+			if (!b64) {
+				json_decref(item);
+				goto nomem;
+			}
+			json_object_set_new(item, "cost", json_string(b64));
+			json_object_set_new(item, "expires",
+			    json_string(expires));
+			free(b64);
+		}
+		json_array_append_new(items, item);
 	}
 	if (error && streq(*decision, "allow"))
 		replace_str(decision, "error");
