@@ -1,5 +1,6 @@
 # bench/: benchmarks anyone can run after building; results in
-# bench/RESULTS.md.
+# bench/RESULTS.md. bench/bench.h: their clocks and medians.
+EXTRA_DIST += bench/bench.h
 
 # Ledger benchmark (bench/ledger/run.sh): bulk import, concurrent single
 # appends, the raw SQLite ceiling, fsync per insert, verify and proofs.

@@ -61,24 +61,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../bench.h"
+
 #define MAX_THREADS 64
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* Nearest rank, on a sorted array. */
 static double
@@ -435,7 +420,7 @@ cmd_exec(int argc, char **argv)
 		}
 		if (pid)
 			nb = read_threads(pid, before, MAX_THREADS);
-		t0 = mono();
+		t0 = bench_mono();
 		child = fork();
 		if (child < 0)
 			return 3;
@@ -448,7 +433,7 @@ cmd_exec(int argc, char **argv)
 		}
 		if (wait4(child, &status, 0, &ru) < 0)
 			return 3;
-		t1 = mono();
+		t1 = bench_mono();
 		if (pid) {
 			na = read_threads(pid, after, MAX_THREADS);
 			/* Threads matched by TID; the daemon's set is fixed. */
@@ -484,8 +469,8 @@ cmd_exec(int argc, char **argv)
 		}
 	}
 	fclose(f);
-	qsort(wall, n, sizeof(double), cmp_double);
-	qsort(cpu, n, sizeof(double), cmp_double);
+	qsort(wall, n, sizeof(double), bench_cmp_double);
+	qsort(cpu, n, sizeof(double), bench_cmp_double);
 	printf("n %lu fails %zu wall_p50_ms %.3f wall_p99_ms %.3f "
 	       "cpu_p50_ms %.3f cpu_p99_ms %.3f",
 	    n, fails, quantile(wall, n, 0.5), quantile(wall, n, 0.99),
@@ -563,9 +548,9 @@ load_client(void *arg)
 		job = subst(s->tpl, num);
 		if (!job)
 			break;
-		t0 = mono();
+		t0 = bench_mono();
 		r = http_post(&c, "/v1/check", job);
-		s->latency_ms[i] = (mono() - t0) * 1e3;
+		s->latency_ms[i] = (bench_mono() - t0) * 1e3;
 		free(job);
 		if (r != 200) {
 			if (atomic_fetch_add(&s->errors, 1) < 3)
@@ -626,17 +611,17 @@ cmd_load(int argc, char **argv)
 	threads = calloc(clients, sizeof(*threads));
 	if (!s.latency_ms || !threads)
 		return 3;
-	t0 = mono();
+	t0 = bench_mono();
 	for (unsigned long c = 0; c < clients; c++)
 		if (pthread_create(&threads[c], NULL, load_client, &s) != 0)
 			return 3;
 	for (unsigned long c = 0; c < clients; c++)
 		pthread_join(threads[c], NULL);
-	t1 = mono();
+	t1 = bench_mono();
 	for (unsigned long i = 0; i < s.n; i++)
 		if (!isnan(s.latency_ms[i]))
 			s.latency_ms[ok++] = s.latency_ms[i];
-	qsort(s.latency_ms, ok, sizeof(double), cmp_double);
+	qsort(s.latency_ms, ok, sizeof(double), bench_cmp_double);
 	printf("clients %lu checks %lu errors %lu denied %lu seconds %.3f "
 	       "decisions_per_s %.1f p50_ms %.2f p99_ms %.2f\n",
 	    clients, s.n, (unsigned long)atomic_load(&s.errors),

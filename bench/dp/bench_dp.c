@@ -8,32 +8,9 @@
 #include <time.h>
 
 #include "dp/dp.h"
+#include "../bench.h"
 
 #define PRIOR_JOBS 1000
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 /* The k-th of the heterogeneous prior jobs. */
 static struct dp_job
@@ -88,20 +65,20 @@ main(int argc, char **argv)
 	for (long r = 0; r < reps; r++) {
 		struct dp_curve *c;
 
-		t0 = now();
+		t0 = bench_mono();
 		if (dp_curve_new(NULL, 0, &c) < 0 ||
 		    dp_curve_charge(c, &job) < 0 ||
 		    dp_curve_epsilon(c, 1e-5, DP_CONVERSION_IMPROVED, &e) < 0)
 			return 1;
 		dp_curve_free(c);
-		t[r] = now() - t0;
+		t[r] = bench_mono() - t0;
 	}
-	t_one = median(t, (size_t)reps);
+	t_one = bench_median(t, (size_t)reps);
 
 	/* (b) a check against the stored 1000-job budget: load the stored
 	 * curve, compute the new job's curve, add, convert */
 	for (long r = 0; r < reps; r++) {
-		t0 = now();
+		t0 = bench_mono();
 		if (dp_curve_from_blob(blob, blen, &stored) < 0 ||
 		    dp_curve_new(NULL, 0, &jc) < 0 ||
 		    dp_curve_charge(jc, &job) < 0 ||
@@ -109,22 +86,22 @@ main(int argc, char **argv)
 			return 1;
 		dp_curve_free(jc);
 		dp_curve_free(stored);
-		t[r] = now() - t0;
+		t[r] = bench_mono() - t0;
 	}
-	t_check = median(t, (size_t)reps);
+	t_check = bench_median(t, (size_t)reps);
 
 	/* (c) the same check when the job's curve is already known */
 	if (dp_curve_new(NULL, 0, &jc) < 0 || dp_curve_charge(jc, &job) < 0)
 		return 1;
 	for (long r = 0; r < reps; r++) {
-		t0 = now();
+		t0 = bench_mono();
 		if (dp_curve_from_blob(blob, blen, &stored) < 0 ||
 		    dp_budget_check(stored, jc, 8.0, 1e-5, &st) < 0)
 			return 1;
 		dp_curve_free(stored);
-		t[r] = now() - t0;
+		t[r] = bench_mono() - t0;
 	}
-	t_add = median(t, (size_t)reps);
+	t_add = bench_median(t, (size_t)reps);
 	dp_curve_free(jc);
 
 	printf("c_one_job_s\t%.9f\n", t_one);

@@ -18,34 +18,11 @@
 #include "crypto.h"
 #include "ledger.h"
 #include "timeutil.h"
+#include "../bench.h"
 
 #define IN_FLIGHT 4
 #define MAX_ROUNDS 31
 #define ID_LEN 13 /* user-NNNNNNNN */
-
-static double
-thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 /* xorshift64*: the same ids on every run. */
 static uint64_t
@@ -110,11 +87,11 @@ main(int argc, char **argv)
 			return 1;
 		}
 		/* The first lookup loads the purpose. */
-		t0 = thread_cpu();
+		t0 = bench_clock(CLOCK_THREAD_CPUTIME_ID);
 		k = ledger_snapshot_lookup(snap, ids, ID_LEN, argv[2]);
-		load[r] = thread_cpu() - t0;
+		load[r] = bench_clock(CLOCK_THREAD_CPUTIME_ID) - t0;
 		found = 0;
-		t0 = thread_cpu();
+		t0 = bench_clock(CLOCK_THREAD_CPUTIME_ID);
 		for (size_t i = 0; k >= 0 && i < n; i++) {
 			if (i >= IN_FLIGHT) {
 				k = ledger_snapshot_lookup_finish(snap,
@@ -131,24 +108,25 @@ main(int argc, char **argv)
 			k = ledger_snapshot_lookup_finish(snap, &q[i % IN_FLIGHT]);
 			found += k > 0;
 		}
-		look[r] = (thread_cpu() - t0) / (double)n * 1e9;
+		look[r] = (bench_clock(CLOCK_THREAD_CPUTIME_ID) - t0) / (double)n * 1e9;
 		ledger_snapshot_close(snap);
 		if (k < 0) {
 			fprintf(stderr, "lookup failed: %s\n", strerror(-k));
 			return 1;
 		}
-		t0 = thread_cpu();
+		t0 = bench_clock(CLOCK_THREAD_CPUTIME_ID);
 		for (size_t i = 0; i < n; i++) {
 			ledger_subject_lookup_key(hk, ids + i * ID_LEN, ID_LEN,
 			    out);
 			sink += out[0];
 		}
-		hmac[r] = (thread_cpu() - t0) / (double)n * 1e9;
+		hmac[r] = (bench_clock(CLOCK_THREAD_CPUTIME_ID) - t0) / (double)n * 1e9;
 	}
 	printf("lookups %zu found %llu rounds %d load_cpu_s %.3f "
 	       "lookup_ns %.1f hmac_ns %.1f (%llu)\n",
-	    n, (unsigned long long)found, rounds, median(load, rounds),
-	    median(look, rounds), median(hmac, rounds),
+	    n, (unsigned long long)found, rounds, bench_median(load, (size_t)rounds),
+	    bench_median(look, (size_t)rounds),
+	    bench_median(hmac, (size_t)rounds),
 	    (unsigned long long)(sink & 1));
 	hmac_key_free(hk);
 	free(ids);

@@ -11,15 +11,7 @@
 
 #include "detect.h"
 #include "reader.h"
-
-static double
-bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "../bench.h"
 
 int
 main(int argc, char **argv)
@@ -70,7 +62,7 @@ main(int argc, char **argv)
 		    strerror(-k));
 		return 1;
 	}
-	t0 = bench_now();
+	t0 = bench_mono();
 	while ((k = reader_next(r)) != 0) {
 		if (k == -EBADMSG) {
 			bad++;
@@ -94,7 +86,7 @@ main(int argc, char **argv)
 				hits[i] += b & 1;
 		}
 	}
-	t1 = bench_now();
+	t1 = bench_mono();
 	getrusage(RUSAGE_SELF, &ru);
 	/* CPU time too: on a shared machine the wall clock also counts the
 	 * time other processes held the core. Set-up is negligible. */
