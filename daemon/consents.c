@@ -259,6 +259,10 @@ void
 route_consents_post(struct daemon *d, struct evhttp_request *req,
     const char *rest)
 {
+	/* The request's JSON lives in an arena: up to 10,000 events parsed
+	 * at once, about twenty allocations each, all released together.
+	 * Declared first, so that it ends after in is released. */
+	_cleanup_(json_arena_end) struct json_arena arena = { 0 };
 	_cleanup_json_ json_t *in = NULL;
 	struct ledger *reader = ledger_service_reader(d->ledger);
 	struct consents_job *cj;
@@ -268,6 +272,7 @@ route_consents_post(struct daemon *d, struct evhttp_request *req,
 	size_t n, i;
 	int r;
 
+	json_arena_begin(&arena);
 	if (consents_check_after(d, req, after) < 0)
 		return;
 	if (server_read_json(req, (size_t)d->config->max_request_bytes, &in) < 0)

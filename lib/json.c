@@ -18,11 +18,66 @@ static __thread bool json_alloc_failed;
 static __thread unsigned long json_alloc_failures;
 static pthread_once_t json_alloc_once = PTHREAD_ONCE_INIT;
 
+/* The arena of this thread's scope, if any (json_arena_begin()). */
+static __thread struct json_arena *json_arena_current;
+
+#define ARENA_ALIGN 16
+#define ARENA_CHUNK_MIN ((size_t)64 << 10)
+#define ARENA_CHUNK_MAX ((size_t)4 << 20)
+#define ARENA_LARGE 4096 /* bytes: larger allocations use malloc */
+
+struct json_arena_chunk {
+	struct json_arena_chunk *prev;
+	size_t size, used;       /* of data */
+	_Alignas(ARENA_ALIGN) unsigned char data[];
+};
+
+static void *
+arena_alloc(struct json_arena *a, size_t size)
+{
+	struct json_arena_chunk *c = a->chunk;
+	size_t n = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	void *p;
+
+	if (size == 0 || size > ARENA_LARGE)
+		return NULL;
+	if (!c || c->size - c->used < n) {
+		size_t want = c ? c->size * 2 : ARENA_CHUNK_MIN;
+
+		if (want > ARENA_CHUNK_MAX)
+			want = ARENA_CHUNK_MAX;
+		c = malloc(sizeof(*c) + want);
+		if (!c)
+			return NULL;
+		c->prev = a->chunk;
+		c->size = want;
+		c->used = 0;
+		a->chunk = c;
+	}
+	p = c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static bool
+arena_owns(const struct json_arena *a, const void *p)
+{
+	const unsigned char *b = p;
+
+	for (const struct json_arena_chunk *c = a->chunk; c; c = c->prev)
+		if (b >= c->data && b < c->data + c->size)
+			return true;
+	return false;
+}
+
 static void *
 json_alloc(size_t size)
 {
-	void *p = malloc(size);
+	void *p = json_arena_current ? arena_alloc(json_arena_current, size) :
+				       NULL;
 
+	if (!p)
+		p = malloc(size);
 	if (!p) {
 		json_alloc_failed = true;
 		json_alloc_failures++;
@@ -31,9 +86,41 @@ json_alloc(size_t size)
 }
 
 static void
+json_free(void *p)
+{
+	/* Arena memory goes back all at once, at the scope's end. */
+	if (p && json_arena_current && arena_owns(json_arena_current, p))
+		return;
+	free(p);
+}
+
+static void
 json_alloc_install(void)
 {
-	json_set_alloc_funcs(json_alloc, free);
+	json_set_alloc_funcs(json_alloc, json_free);
+}
+
+void
+json_arena_begin(struct json_arena *a)
+{
+	pthread_once(&json_alloc_once, json_alloc_install);
+	*a = (struct json_arena){ .outer = json_arena_current };
+	json_arena_current = a;
+}
+
+void
+json_arena_end(struct json_arena *a)
+{
+	struct json_arena_chunk *c = a->chunk;
+
+	json_arena_current = a->outer;
+	while (c) {
+		struct json_arena_chunk *prev = c->prev;
+
+		free(c);
+		c = prev;
+	}
+	a->chunk = NULL;
 }
 
 unsigned long
@@ -77,8 +164,15 @@ json_dumps_checked(const json_t *v, size_t flags)
 	json_alloc_failed = false;
 	s = json_dumps(v, flags);
 	if (json_alloc_failed) {
-		free(s);
+		json_free(s);
 		return NULL;
+	}
+	/* The caller frees the text with free(): never arena memory. */
+	if (s && json_arena_current && arena_owns(json_arena_current, s)) {
+		char *copy = strdup(s);
+
+		json_free(s);
+		return copy;
 	}
 	return s;
 }

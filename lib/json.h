@@ -37,6 +37,21 @@ int json_buf_string(struct buf *b, const char *s, size_t len);
  * escaping), then the value as json_buf_string() writes it. */
 int json_buf_member(struct buf *b, bool first, const char *key,
     const char *value, size_t len);
+/* Arenas: between json_arena_begin() and json_arena_end() on a thread,
+ * jansson's allocations of up to 4 KiB on that thread come from the
+ * arena, in chunks, and freeing them costs nothing; json_arena_end()
+ * gives the chunks back. Everything jansson allocated in the scope must
+ * be released (json_decref()) before its end: the caller owns no arena
+ * memory past it (json_dumps_checked() returns malloc'd text even in a
+ * scope). Other threads, and allocations made before the scope, are not
+ * affected. Scopes nest. */
+struct json_arena_chunk;
+struct json_arena {
+	struct json_arena_chunk *chunk; /* newest; each links the one before */
+	struct json_arena *outer;
+};
+void json_arena_begin(struct json_arena *a);
+void json_arena_end(struct json_arena *a);
 /* How many of jansson's allocations have failed on this thread so far.
  * Building a document with calls whose failure goes unchecked
  * (json_object_set_new(), json_array_append_new()) is safe when the count

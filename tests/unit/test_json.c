@@ -404,6 +404,45 @@ test_buf_string(void **state)
 	assert_string_equal(small.data, "\"ab\"");
 }
 
+/* In an arena scope, parsed values, packed ones and large strings are
+ * freed inside it; text from json_dumps_checked() is malloc'd (freed
+ * with free(), after the scope too); values made before the scope are
+ * freed normally inside it; scopes nest; jansson works after them. */
+static void
+test_arena(void **state)
+{
+	json_t *before = json_pack("{s:s}", "made", "before");
+	char big[10000], err[64], *text;
+	struct json_arena outer, inner;
+	json_t *v, *w;
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	json_arena_begin(&outer);
+	v = parse("[{\"a\":\"b\",\"c\":[1,2,3]},{\"d\":null}]", err,
+	    sizeof(err));
+	assert_non_null(v);
+	for (int i = 0; i < 20000; i++)
+		json_array_append_new(v, json_pack("{s:i, s:s}", "i", i, "s",
+		    i % 1000 ? "small" : big));
+	text = json_dumps_checked(json_array_get(v, 0), JSON_COMPACT);
+	assert_string_equal(text, "{\"a\":\"b\",\"c\":[1,2,3]}");
+	json_arena_begin(&inner);
+	w = json_pack("{s:o}", "kept", json_string(big));
+	assert_int_equal(strlen(json_string_value(json_object_get(w,
+	    "kept"))), sizeof(big) - 1);
+	json_decref(w);
+	json_arena_end(&inner);
+	json_decref(before);
+	json_decref(v);
+	json_arena_end(&outer);
+	free(text);
+	v = json_pack("{s:s}", "made", "after");
+	assert_non_null(v);
+	json_decref(v);
+}
+
 int
 main(void)
 {
@@ -421,6 +460,7 @@ main(void)
 		cmocka_unit_test(test_members_of_non_objects),
 		cmocka_unit_test(test_check_keys),
 		cmocka_unit_test(test_buf_string),
+		cmocka_unit_test(test_arena),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
