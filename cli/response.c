@@ -49,13 +49,16 @@ on_header_value(http_parser *p, const char *at, size_t len)
 		return 0;
 	if (!r->in_value) {
 		r->in_value = true;
-		if (r->field.len != strlen(queued_header) ||
-		    strncasecmp(r->field.data, queued_header, r->field.len) != 0)
+		r->in_queued = r->field.len == strlen(queued_header) &&
+		    strncasecmp(r->field.data, queued_header, r->field.len) == 0;
+		if (!r->in_queued)
 			return 0;
 		r->queued[0] = '\0';
 		r->queued_seen = true;
-	} else if (!r->queued_seen)
+	} else if (!r->in_queued) {
+		/* the rest of another header's value */
 		return 0;
+	}
 	have = strlen(r->queued);
 	if (have + len >= sizeof(r->queued))
 		return -1; /* not a value consentd sends */

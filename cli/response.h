@@ -21,9 +21,11 @@ struct cli_response {
 	bool stop_at_queued;
 	bool queued_seen;
 	char queued[CLI_QUEUED_MAX];
-	/* The header being read: whether it is Consentd-Queued. */
+	/* The header being read: its name, whether its value is being
+	 * read, and whether it is Consentd-Queued. */
 	struct buf field;
 	bool in_value;
+	bool in_queued;
 	struct buf rest;  /* bytes after a stop, fed by cli_response_resume */
 };
 
