@@ -278,7 +278,7 @@ struct import_sent {
 	int result;
 };
 
-#define IMPORT_IN_FLIGHT 2
+#define IMPORT_IN_FLIGHT 3
 
 struct import_sender {
 	pthread_t thread, receiver;

@@ -161,6 +161,10 @@ struct ledger_job {
 	/* Its failure counts in ledger_service_sequence(): set for consent
 	 * appends, which a client may chain (daemon/consents.c). */
 	bool sequenced;
+	/* Entries it appends, when known: a batch that ends with a large
+	 * job takes in the jobs queued while it ran, up to
+	 * LEDGER_BATCH_ENTRIES_MAX (ledger_service). */
+	size_t entries;
 	struct ledger_job *next;
 	struct event *ev;
 	struct daemon *daemon;

@@ -313,6 +313,7 @@ route_consents_post(struct daemon *d, struct evhttp_request *req,
 	job->userdata = cj;
 	job->req = req;
 	job->sequenced = true;
+	job->entries = n;
 	memcpy(cj->after, after, sizeof(after));
 	cj->streaming = n >= CONSENTS_STREAM_MIN;
 	if (cj->streaming) {

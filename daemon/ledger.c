@@ -156,6 +156,43 @@ ledger_job_soft_error(int r)
 	    r == -ERANGE || r == -EDQUOT || r == -EPERM;
 }
 
+/* A batch whose jobs appended fewer entries than this, all of them large
+ * (bulk consent requests), goes on with the jobs queued while it ran
+ * before it commits: a bulk import's next request shares the previous
+ * one's transaction and fsync, and an index page that both touch is
+ * written to the WAL once. Single appends are never held back for it. */
+#define LEDGER_BATCH_ENTRIES_MAX 20000
+#define LEDGER_BATCH_JOB_LARGE 1000
+
+/* Takes the first queued job (under s->lock; there must be one). */
+static struct ledger_job *
+queue_pop(struct ledger_service *s)
+{
+	struct ledger_job *job = s->head;
+
+	s->head = job->next;
+	if (!s->head)
+		s->tail = NULL;
+	s->queued--;
+	job->next = NULL;
+	return job;
+}
+
+/* The next queued job, if it may join a batch of `entries` so far. */
+static struct ledger_job *
+service_take_more(struct ledger_service *s, size_t entries)
+{
+	struct ledger_job *job = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->head && !s->stopping &&
+	    s->head->entries >= LEDGER_BATCH_JOB_LARGE &&
+	    entries + s->head->entries <= LEDGER_BATCH_ENTRIES_MAX)
+		job = queue_pop(s);
+	pthread_mutex_unlock(&s->lock);
+	return job;
+}
+
 /* Runs a batch in one transaction. When a job in it wants a receipt, or a
  * checkpoint is due, the checkpoint of the batch's end is signed and
  * stored in the same transaction: one commit, one fsync, for both. */
@@ -165,11 +202,16 @@ service_run_batch(struct ledger_service *s, struct ledger_job *batch)
 	struct ledger_job *job;
 	bool want_cp = now_monotonic() - s->last_checkpoint >=
 	    s->checkpoint_interval;
+	bool large = true, receipts = false;
+	size_t entries = 0;
 	int r, staged = 0;
 
 	r = ledger_begin(s->writer);
 	for (job = batch; r >= 0 && job; job = job->next) {
 		unsigned long failures = json_alloc_failure_count();
+
+		entries += job->entries;
+		large &= job->entries >= LEDGER_BATCH_JOB_LARGE;
 
 		job->result = job->run(s->writer, job);
 		/* An entry body built while one of jansson's allocations
@@ -187,6 +229,9 @@ service_run_batch(struct ledger_service *s, struct ledger_job *batch)
 		if (job->result < 0 && !ledger_job_soft_error(job->result))
 			r = job->result; /* the transaction is unusable */
 		want_cp |= job->want_receipt && job->result >= 0;
+		receipts |= job->want_receipt;
+		if (!job->next && large && !receipts && r >= 0)
+			job->next = service_take_more(s, entries);
 	}
 	if (r >= 0 && want_cp) {
 		staged = ledger_checkpoint_staged(s->writer);
@@ -258,12 +303,7 @@ service_thread(void *arg)
 				pthread_cond_wait(&s->cond, &s->lock);
 		}
 		while (s->head && n < s->batch_max) {
-			job = s->head;
-			s->head = job->next;
-			if (!s->head)
-				s->tail = NULL;
-			s->queued--;
-			job->next = NULL;
+			job = queue_pop(s);
 			*tailp = job;
 			tailp = &job->next;
 			n++;
@@ -272,6 +312,9 @@ service_thread(void *arg)
 		pthread_mutex_unlock(&s->lock);
 		if (batch) {
 			service_run_batch(s, batch);
+			n = 0;
+			for (job = batch; job; job = job->next)
+				n++;
 			atomic_fetch_add(&s->appends, n);
 		}
 		if (atomic_load(&s->size) != atomic_load(&s->checkpoint_size) &&
