@@ -65,7 +65,14 @@ int check_set(struct check *c, enum eval_outcome o, const char *fmt, ...)
 int check_evidence_set(struct check *c, const char *key, json_t *v);
 int check_evidence_uint(struct check *c, const char *key, uint64_t v);
 json_t *check_rows_json(const struct check_rows *rows);
-void check_rows_add(struct check_rows *rows, uint64_t row);
+/* Keeps row among the first EVAL_MAX_EXAMPLES. Inline: rules call it for
+ * every record they count. */
+static inline void
+check_rows_add(struct check_rows *rows, uint64_t row)
+{
+	if (rows->n < EVAL_MAX_EXAMPLES)
+		rows->v[rows->n++] = row;
+}
 
 /* Column lookup: the index of name in the data, resolved once seen
  * (JSONL columns appear as records are read). */
@@ -74,7 +81,15 @@ struct check_column {
 	size_t index;
 	bool found;
 };
-void check_column_resolve(struct check_column *col, const struct reader *r);
+void check_column_lookup(struct check_column *col, const struct reader *r);
+/* Inline: rules call it on every record, and it is seldom more than one
+ * test. */
+static inline void
+check_column_resolve(struct check_column *col, const struct reader *r)
+{
+	if (!col->found && col->name)
+		check_column_lookup(col, r);
+}
 /* The field of col in the current record; value NULL when absent. */
 struct reader_field check_column_field(const struct check_column *col,
     const struct reader *r);

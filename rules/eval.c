@@ -225,13 +225,6 @@ check_json_string(const char *s)
 	return clean ? json_string(clean) : NULL;
 }
 
-void
-check_rows_add(struct check_rows *rows, uint64_t row)
-{
-	if (rows->n < EVAL_MAX_EXAMPLES)
-		rows->v[rows->n++] = row;
-}
-
 json_t *
 check_rows_json(const struct check_rows *rows)
 {
@@ -249,10 +242,8 @@ check_rows_json(const struct check_rows *rows)
 }
 
 void
-check_column_resolve(struct check_column *col, const struct reader *r)
+check_column_lookup(struct check_column *col, const struct reader *r)
 {
-	if (col->found || !col->name)
-		return;
 	if (reader_column_index(r, col->name, &col->index) == 0)
 		col->found = true;
 }
