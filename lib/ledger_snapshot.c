@@ -263,37 +263,26 @@ struct active_subject {
 /*
  * The subjects with active consent for a purpose, as looked up for every
  * record: an open-addressing table of the entries themselves, built once
- * and at most two thirds full, beside an array of one 8-byte tag per slot
- * (from the key's hash; 0 for an empty slot). A probe walks the tags, eight
- * to a cache line, and reads an entry only where the tag matches: a
- * subject without consent, whose probe runs to the next empty slot, costs
- * a line of tags rather than several entries.
+ * and at most two thirds full, so that a lookup reads one place in memory
+ * (and, for a subject without consent, its neighbours) rather than a slot
+ * and then an entry elsewhere.
  */
 struct activeset {
-	uint64_t *tags;
 	struct active_subject *slots;
+	uint64_t *used;     /* a bit per slot */
 	size_t cap, n;
 };
-
-/* The slot a probe for a key of hash h starts from: the high half of
- * h * cap, a slot below cap without a division on every lookup. */
-static size_t
-activeset_slot_of(const struct activeset *a, uint64_t h)
-{
-	return (size_t)(((unsigned __int128)h * a->cap) >> 64);
-}
-
-/* A key's tag: never 0, which marks an empty slot. */
-static uint64_t
-activeset_tag(uint64_t h)
-{
-	return h | 1;
-}
 
 static size_t
 activeset_slot(const struct activeset *a, const uint8_t *lookup)
 {
-	return activeset_slot_of(a, keytab_hash(lookup));
+	return (size_t)(keytab_hash(lookup) % a->cap);
+}
+
+static bool
+activeset_used(const struct activeset *a, size_t j)
+{
+	return a->used[j / 64] & (UINT64_C(1) << (j % 64));
 }
 
 /* Moves the entries of a keytab (unique keys) into the set. */
@@ -305,26 +294,23 @@ activeset_build(struct activeset *a, struct keytab *from)
 	a->n = from->n;
 	a->cap = from->n + from->n / 2 + 1;
 	a->slots = malloc(a->cap * sizeof(*a->slots));
-	a->tags = calloc(a->cap, sizeof(*a->tags));
-	if (!a->slots || !a->tags)
+	a->used = calloc((a->cap + 63) / 64, sizeof(*a->used));
+	if (!a->slots || !a->used)
 		return -ENOMEM;
 	huge_pages(a->slots, a->cap * sizeof(*a->slots));
-	huge_pages(a->tags, a->cap * sizeof(*a->tags));
 	for (size_t i = 0; i < from->n; i++) {
-		uint64_t h = keytab_hash(e[i].lookup);
-		size_t j = activeset_slot_of(a, h);
+		size_t j = activeset_slot(a, e[i].lookup);
 
-		while (a->tags[j])
+		while (activeset_used(a, j))
 			j = j + 1 < a->cap ? j + 1 : 0;
 		a->slots[j] = e[i];
-		a->tags[j] = activeset_tag(h);
+		a->used[j / 64] |= UINT64_C(1) << (j % 64);
 	}
 	keytab_free(from);
 	return 0;
 }
 
-/* Asks for the memory a probe from slot j reads first: its tags, and the
- * entry a subject with consent is most often found in. Always inlined:
+/* Asks for the memory a probe from slot j reads first. Always inlined:
  * GCC takes a function of prefetches alone for one without effects, and
  * drops the calls. */
 static inline __attribute__((always_inline)) void
@@ -332,9 +318,9 @@ activeset_prefetch(const struct activeset *a, size_t j)
 {
 	const char *e = (const char *)&a->slots[j];
 
-	__builtin_prefetch(&a->tags[j]);
 	__builtin_prefetch(e);
 	__builtin_prefetch(e + sizeof(*a->slots) - 1);
+	__builtin_prefetch(&a->used[j / 64]);
 }
 
 /* The entry for lookup, probing from slot j (activeset_slot()). */
@@ -342,11 +328,8 @@ static const struct active_subject *
 activeset_find_from(const struct activeset *a, size_t j,
     const uint8_t *lookup)
 {
-	const uint64_t tag = activeset_tag(keytab_hash(lookup));
-
-	for (; a->tags[j]; j = j + 1 < a->cap ? j + 1 : 0)
-		if (a->tags[j] == tag &&
-		    memcmp(a->slots[j].lookup, lookup, STORE_LOOKUP_LEN) == 0)
+	for (; activeset_used(a, j); j = j + 1 < a->cap ? j + 1 : 0)
+		if (memcmp(a->slots[j].lookup, lookup, STORE_LOOKUP_LEN) == 0)
 			return &a->slots[j];
 	return NULL;
 }
@@ -355,7 +338,7 @@ static void
 activeset_free(struct activeset *a)
 {
 	free(a->slots);
-	free(a->tags);
+	free(a->used);
 	*a = (struct activeset){ 0 };
 }
 
