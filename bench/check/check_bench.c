@@ -65,17 +65,6 @@
 
 #define MAX_THREADS 64
 
-/* Nearest rank, on a sorted array. */
-static double
-quantile(const double *v, size_t n, double q)
-{
-	size_t k = (size_t)ceil(q * (double)n);
-
-	if (n == 0)
-		return NAN;
-	return v[(k ? k : 1) - 1];
-}
-
 /* s with every "{}" replaced by rep; the caller frees. */
 static char *
 subst(const char *s, const char *rep)
@@ -139,42 +128,6 @@ write_file(const char *path, const char *text)
 
 /* HTTP/1.1 over the Unix socket. */
 
-static int
-connect_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
-static int
-send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 struct conn {
 	const char *path;
 	int fd;
@@ -195,7 +148,7 @@ http_post(struct conn *c, const char *target, const char *body)
 	bool close_after = false;
 	int hlen, r;
 
-	if (c->fd < 0 && (c->fd = connect_unix(c->path)) < 0) {
+	if (c->fd < 0 && (c->fd = bench_connect_unix(c->path)) < 0) {
 		r = c->fd;
 		c->fd = -1;
 		return r;
@@ -204,9 +157,9 @@ http_post(struct conn *c, const char *target, const char *body)
 	    "POST %s HTTP/1.1\r\nHost: localhost\r\n"
 	    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
 	    target, blen);
-	r = send_all(c->fd, head, (size_t)hlen);
+	r = bench_send_all(c->fd, head, (size_t)hlen);
 	if (r >= 0)
-		r = send_all(c->fd, body, blen);
+		r = bench_send_all(c->fd, body, blen);
 	while (r >= 0 && !(eoh && have >= need)) {
 		ssize_t n;
 		if (have + 1 >= c->cap) {
@@ -473,8 +426,8 @@ cmd_exec(int argc, char **argv)
 	qsort(cpu, n, sizeof(double), bench_cmp_double);
 	printf("n %lu fails %zu wall_p50_ms %.3f wall_p99_ms %.3f "
 	       "cpu_p50_ms %.3f cpu_p99_ms %.3f",
-	    n, fails, quantile(wall, n, 0.5), quantile(wall, n, 0.99),
-	    quantile(cpu, n, 0.5), quantile(cpu, n, 0.99));
+	    n, fails, bench_quantile(wall, n, 0.5), bench_quantile(wall, n, 0.99),
+	    bench_quantile(cpu, n, 0.5), bench_quantile(cpu, n, 0.99));
 	if (pid && nthreads >= 2) {
 		double wr = 0, ww = 0;
 		for (size_t k = 2; k < nthreads; k++) {
@@ -627,7 +580,7 @@ cmd_load(int argc, char **argv)
 	    clients, s.n, (unsigned long)atomic_load(&s.errors),
 	    (unsigned long)atomic_load(&s.denied), t1 - t0,
 	    (double)(s.n - atomic_load(&s.errors)) / (t1 - t0),
-	    quantile(s.latency_ms, ok, 0.5), quantile(s.latency_ms, ok, 0.99));
+	    bench_quantile(s.latency_ms, ok, 0.5), bench_quantile(s.latency_ms, ok, 0.99));
 	free(threads);
 	free(s.latency_ms);
 	free(tpl);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../bench.h"
 #include "rows.h"
 
 #define RESPONSE_MAX 65536
@@ -31,51 +32,6 @@ struct shared {
 	_Atomic uint64_t reconnects;
 	double *latency_ms;        /* per request */
 };
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-connect_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
-static int
-send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* Reads one response; returns the status code, or -errno. *ret_close is
  * set when the server will close the connection. */
@@ -143,9 +99,9 @@ client(void *arg)
 		    "POST /v1/consents HTTP/1.1\r\nHost: localhost\r\n"
 		    "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 		    blen, body);
-		t0 = mono();
+		t0 = bench_mono();
 		if (fd < 0) {
-			fd = connect_unix(s->socket_path);
+			fd = bench_connect_unix(s->socket_path);
 			if (fd < 0) {
 				fprintf(stderr, "connect: %s\n", strerror(-fd));
 				atomic_fetch_add(&s->errors, 1);
@@ -153,10 +109,10 @@ client(void *arg)
 				continue;
 			}
 		}
-		r = send_all(fd, req, (size_t)hlen);
+		r = bench_send_all(fd, req, (size_t)hlen);
 		if (r >= 0)
 			r = read_response(fd, resp, RESPONSE_MAX, &close_after);
-		s->latency_ms[i] = (mono() - t0) * 1e3;
+		s->latency_ms[i] = (bench_mono() - t0) * 1e3;
 		if (r != 200) {
 			if (atomic_fetch_add(&s->errors, 1) < 5)
 				fprintf(stderr, "request %" PRIu64 ": %s %d\n", i,
@@ -173,22 +129,6 @@ client(void *arg)
 		close(fd);
 	free(resp);
 	return NULL;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-quantile(const double *v, size_t n, double q)
-{
-	size_t k = (size_t)ceil(q * (double)n);
-
-	return v[(k ? k : 1) - 1];
 }
 
 int
@@ -214,7 +154,7 @@ main(int argc, char **argv)
 	threads = calloc(clients, sizeof(*threads));
 	if (!s.latency_ms || !threads)
 		return 3;
-	t0 = mono();
+	t0 = bench_mono();
 	for (unsigned long c = 0; c < clients; c++)
 		if (pthread_create(&threads[c], NULL, client, &s) != 0) {
 			fprintf(stderr, "cannot start client %lu\n", c);
@@ -222,20 +162,20 @@ main(int argc, char **argv)
 		}
 	for (unsigned long c = 0; c < clients; c++)
 		pthread_join(threads[c], NULL);
-	t1 = mono();
+	t1 = bench_mono();
 	for (uint64_t i = 0; i < s.requests; i++)
 		if (!isnan(s.latency_ms[i]))
 			s.latency_ms[ok++] = s.latency_ms[i];
-	qsort(s.latency_ms, ok, sizeof(double), cmp_double);
+	qsort(s.latency_ms, ok, sizeof(double), bench_cmp_double);
 	printf("loadgen clients %lu requests %" PRIu64 " errors %" PRIu64
 	       " reconnects %" PRIu64 " seconds %.3f requests_per_s %.0f"
 	       " p50_ms %.2f p99_ms %.2f p999_ms %.2f max_ms %.2f\n",
 	    clients, s.requests, (uint64_t)atomic_load(&s.errors),
 	    (uint64_t)atomic_load(&s.reconnects), t1 - t0,
 	    (double)(s.requests - atomic_load(&s.errors)) / (t1 - t0),
-	    ok ? quantile(s.latency_ms, ok, 0.50) : 0,
-	    ok ? quantile(s.latency_ms, ok, 0.99) : 0,
-	    ok ? quantile(s.latency_ms, ok, 0.999) : 0,
+	    ok ? bench_quantile(s.latency_ms, ok, 0.50) : 0,
+	    ok ? bench_quantile(s.latency_ms, ok, 0.99) : 0,
+	    ok ? bench_quantile(s.latency_ms, ok, 0.999) : 0,
 	    ok ? s.latency_ms[ok - 1] : 0);
 	free(threads);
 	free(s.latency_ms);
