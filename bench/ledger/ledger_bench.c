@@ -16,29 +16,10 @@
 #include "consent.h"
 #include "crypto.h"
 #include "ledger.h"
+#include "../bench.h"
 #include "rows.h"
 
 #define BATCH 1000
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* This process's CPU time: on a shared machine, the part of the wall
- * time that is ours. */
-static double
-cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Bytes this process has passed to write() so far (/proc/self/io wchar):
  * what each design costs in I/O, whatever the page cache does with it. */
@@ -83,25 +64,6 @@ rnd(uint64_t *state)
 	x ^= x >> 27;
 	*state = x;
 	return x * 0x2545F4914F6CDD1DULL;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The q-quantile (nearest rank) of sorted values. */
-static double
-quantile(const double *v, size_t n, double q)
-{
-	size_t k = (size_t)ceil(q * (double)n);
-
-	if (k == 0)
-		k = 1;
-	return v[k - 1];
 }
 
 static json_t *
@@ -217,8 +179,8 @@ cmd_raw(const char *path, uint64_t n, uint64_t batch)
 	if (sqlite3_prepare_v2(db, "INSERT INTO entries(idx, data) VALUES (?1, ?2)",
 		-1, &st, NULL) != SQLITE_OK)
 		goto out;
-	t0 = mono();
-	c0 = cpu();
+	t0 = bench_mono();
+	c0 = bench_clock(CLOCK_PROCESS_CPUTIME_ID);
 	w0 = written();
 	for (uint64_t i = 0; i < n; i++) {
 		if (i % batch == 0 && sql_exec(db, "BEGIN IMMEDIATE") < 0)
@@ -234,8 +196,8 @@ cmd_raw(const char *path, uint64_t n, uint64_t batch)
 			if (sql_exec(db, "COMMIT") < 0)
 				goto out;
 	}
-	c1 = cpu();
-	t1 = mono();
+	c1 = bench_clock(CLOCK_PROCESS_CPUTIME_ID);
+	t1 = bench_mono();
 	printf("raw rows %" PRIu64 " batch %" PRIu64
 	       " seconds %.3f rows_per_s %.0f cpu_s %.3f bytes_per_row %.0f"
 	       " written_per_row %.0f\n",
@@ -320,8 +282,8 @@ cmd_store(const char *path, uint64_t n, uint64_t batch)
 		fprintf(stderr, "cannot open '%s': %s\n", path, err);
 		goto out;
 	}
-	t0 = mono();
-	c0 = cpu();
+	t0 = bench_mono();
+	c0 = bench_clock(CLOCK_PROCESS_CPUTIME_ID);
 	w0 = written();
 	for (uint64_t i = 0; i < n; i++) {
 		struct store_subject found;
@@ -347,8 +309,8 @@ cmd_store(const char *path, uint64_t n, uint64_t batch)
 			if ((r = store_commit(s)) < 0)
 				goto fail;
 	}
-	c1 = cpu();
-	t1 = mono();
+	c1 = bench_clock(CLOCK_PROCESS_CPUTIME_ID);
+	t1 = bench_mono();
 	printf("store rows %" PRIu64 " batch %" PRIu64
 	       " seconds %.3f rows_per_s %.0f cpu_s %.3f subjects %" PRIu64
 	       " written_per_row %.0f\n",
@@ -408,8 +370,8 @@ cmd_make(const char *dir, uint64_t n, uint64_t cp_every)
 		fprintf(stderr, "%s\n", err);
 		goto out;
 	}
-	t0 = mono();
-	c0 = cpu();
+	t0 = bench_mono();
+	c0 = bench_clock(CLOCK_PROCESS_CPUTIME_ID);
 	w0 = written();
 	for (uint64_t i = 0; i < n;) {
 		r = ledger_begin(l);
@@ -452,8 +414,8 @@ cmd_make(const char *dir, uint64_t n, uint64_t cp_every)
 			checkpoints += r;
 		}
 	}
-	c1 = cpu();
-	t1 = mono();
+	c1 = bench_clock(CLOCK_PROCESS_CPUTIME_ID);
+	t1 = bench_mono();
 	printf("library entries %" PRIu64 " seconds %.3f entries_per_s %.0f"
 	       " cpu_s %.3f checkpoints %" PRIu64 " written_per_entry %.0f\n",
 	    n, t1 - t0, (double)n / (t1 - t0), c1 - c0, checkpoints,
@@ -510,15 +472,6 @@ cmd_bytes(const char *path, const char *out)
 	return 0;
 }
 
-static double
-thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Wall-clock quantiles, and CPU-time ones: on a loaded machine a wall
  * p99 mostly measures how often the scheduler took the CPU away. */
 static void
@@ -526,15 +479,15 @@ report(const char *what, double *us, double *cpu_us, size_t n)
 {
 	double sum = 0;
 
-	qsort(us, n, sizeof(*us), cmp_double);
-	qsort(cpu_us, n, sizeof(*cpu_us), cmp_double);
+	qsort(us, n, sizeof(*us), bench_cmp_double);
+	qsort(cpu_us, n, sizeof(*cpu_us), bench_cmp_double);
 	for (size_t i = 0; i < n; i++)
 		sum += us[i];
 	printf("%s count %zu median_us %.1f p99_us %.1f max_us %.1f mean_us %.1f"
 	       " cpu_median_us %.1f cpu_p99_us %.1f\n",
-	    what, n, quantile(us, n, 0.5), quantile(us, n, 0.99), us[n - 1],
-	    sum / (double)n, quantile(cpu_us, n, 0.5),
-	    quantile(cpu_us, n, 0.99));
+	    what, n, bench_quantile(us, n, 0.5), bench_quantile(us, n, 0.99),
+	    us[n - 1], sum / (double)n, bench_quantile(cpu_us, n, 0.5),
+	    bench_quantile(cpu_us, n, 0.99));
 }
 
 /* proofs DB COUNT: inclusion proofs of random entries in trees of random
@@ -557,8 +510,8 @@ proof_series(struct ledger *l, enum proof_kind kind, size_t count,
 
 	for (size_t i = 0; i < count; i++) {
 		uint64_t a = 1 + rnd(&seed) % size, b = rnd(&seed) % a;
-		c0 = thread_cpu();
-		t0 = mono();
+		c0 = bench_clock(CLOCK_THREAD_CPUTIME_ID);
+		t0 = bench_mono();
 		if (kind == PROOF_CONSISTENCY)
 			r = ledger_consistency_proof(l, b + 1, a, proof, &plen);
 		else {
@@ -568,8 +521,8 @@ proof_series(struct ledger *l, enum proof_kind kind, size_t count,
 			if (kind == PROOF_INCLUSION_TXN)
 				store_read_end(ledger_store(l));
 		}
-		t1 = mono();
-		cpu_us[i] = (thread_cpu() - c0) * 1e6;
+		t1 = bench_mono();
+		cpu_us[i] = (bench_clock(CLOCK_THREAD_CPUTIME_ID) - c0) * 1e6;
 		if (r < 0) {
 			fprintf(stderr, "%s %" PRIu64 " %" PRIu64 ": %s\n",
 			    names[kind], b, a, ledger_errmsg(l));
@@ -596,9 +549,9 @@ cmd_proofs(const char *path, size_t count)
 
 	if (!us || !cpu_us || count == 0)
 		goto out;
-	t0 = mono();
+	t0 = bench_mono();
 	r = ledger_open(&o, &l, err, sizeof(err));
-	t1 = mono();
+	t1 = bench_mono();
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err);
 		goto out;
