@@ -262,13 +262,14 @@ struct active_subject {
 
 /*
  * The subjects with active consent for a purpose, as looked up for every
- * record: an open-addressing table of the entries themselves, built once
- * and at most two thirds full, so that a lookup reads one place in memory
- * (and, for a subject without consent, its neighbours) rather than a slot
- * and then an entry elsewhere.
+ * record: an open-addressing table of their lookup keys, built once and at
+ * most two thirds full, 32 bytes a slot so that two share a cache line
+ * and none straddles two; the tokens, which only lineage reads, in a
+ * table of their own at the same slots.
  */
 struct activeset {
-	struct active_subject *slots;
+	uint8_t (*keys)[STORE_LOOKUP_LEN];
+	uint8_t (*tokens)[STORE_TOKEN_LEN];
 	uint64_t *used;     /* a bit per slot */
 	size_t cap, n;
 };
@@ -293,17 +294,19 @@ activeset_build(struct activeset *a, struct keytab *from)
 
 	a->n = from->n;
 	a->cap = from->n + from->n / 2 + 1;
-	a->slots = malloc(a->cap * sizeof(*a->slots));
+	a->keys = aligned_alloc(64, (a->cap * sizeof(*a->keys) + 63) & ~(size_t)63);
+	a->tokens = malloc(a->cap * sizeof(*a->tokens));
 	a->used = calloc((a->cap + 63) / 64, sizeof(*a->used));
-	if (!a->slots || !a->used)
+	if (!a->keys || !a->tokens || !a->used)
 		return -ENOMEM;
-	huge_pages(a->slots, a->cap * sizeof(*a->slots));
+	huge_pages(a->keys, a->cap * sizeof(*a->keys));
 	for (size_t i = 0; i < from->n; i++) {
 		size_t j = activeset_slot(a, e[i].lookup);
 
 		while (activeset_used(a, j))
 			j = j + 1 < a->cap ? j + 1 : 0;
-		a->slots[j] = e[i];
+		memcpy(a->keys[j], e[i].lookup, STORE_LOOKUP_LEN);
+		memcpy(a->tokens[j], e[i].token, STORE_TOKEN_LEN);
 		a->used[j / 64] |= UINT64_C(1) << (j % 64);
 	}
 	keytab_free(from);
@@ -316,28 +319,26 @@ activeset_build(struct activeset *a, struct keytab *from)
 static inline __attribute__((always_inline)) void
 activeset_prefetch(const struct activeset *a, size_t j)
 {
-	const char *e = (const char *)&a->slots[j];
-
-	__builtin_prefetch(e);
-	__builtin_prefetch(e + sizeof(*a->slots) - 1);
+	__builtin_prefetch(a->keys[j]);
 	__builtin_prefetch(&a->used[j / 64]);
 }
 
-/* The entry for lookup, probing from slot j (activeset_slot()). */
-static const struct active_subject *
+/* The slot of lookup, probing from slot j (activeset_slot()), or -1. */
+static ssize_t
 activeset_find_from(const struct activeset *a, size_t j,
     const uint8_t *lookup)
 {
 	for (; activeset_used(a, j); j = j + 1 < a->cap ? j + 1 : 0)
-		if (memcmp(a->slots[j].lookup, lookup, STORE_LOOKUP_LEN) == 0)
-			return &a->slots[j];
-	return NULL;
+		if (memcmp(a->keys[j], lookup, STORE_LOOKUP_LEN) == 0)
+			return (ssize_t)j;
+	return -1;
 }
 
 static void
 activeset_free(struct activeset *a)
 {
-	free(a->slots);
+	free(a->keys);
+	free(a->tokens);
 	free(a->used);
 	*a = (struct activeset){ 0 };
 }
@@ -765,17 +766,18 @@ int
 ledger_snapshot_lookup_finish(struct ledger_snapshot *s,
     const struct ledger_lookup *l)
 {
-	const struct active_subject *a;
+	ssize_t a;
 	void *used;
 	int r;
 
 	if (!l->set)
 		return 0;
 	a = activeset_find_from(l->set, l->slot, l->lookup);
-	if (!a)
+	if (a < 0)
 		return 0;
 	if (s->collect) {
-		r = keytab_add(&s->used, a->token, &used);
+		r = keytab_add(&s->used,
+		    ((const struct activeset *)l->set)->tokens[a], &used);
 		if (r < 0)
 			return r;
 	}
