@@ -35,6 +35,10 @@ detect_alnum(char c)
 	return detect_is(c, DCL_DIGIT | DCL_ALPHA);
 }
 
+/* The most digit groups a phone candidate may have (detect_find.c; the
+ * pre-filter in detect.c relies on it). */
+#define PHONE_MAX_GROUPS 8
+
 /* detect_find.c: each returns true when the value holds a validated
  * match anywhere. */
 bool detect_find_email(const char *s, size_t n);

@@ -613,6 +613,42 @@ detect_masks_of(const char *v, size_t len, struct detect_masks *m)
  * parenthesis) and one of: a group of a 0 and more digits ("00"
  * international, trunk 0), or groups of exactly three and exactly four
  * digits (NANP). Groups are whole runs of digits. */
+/* Without '+' or parentheses, each phone candidate is a whole chain of
+ * digit groups joined by single separators (phone_scan() stops at
+ * nothing else, unless the chain has more groups than PHONE_MAX_GROUPS),
+ * and it matches only with 8 digits or more and no word byte on either
+ * side. Whether some chain of the value could. */
+static bool
+detect_may_phone_chain(const struct detect_masks *m)
+{
+	const uint64_t d = m->digit, sep = m->space | m->dash | m->dot;
+	const uint64_t word = d | m->alpha | m->under;
+	const uint64_t chain = d | (sep & (d << 1) & (d >> 1));
+	uint64_t starts = chain & ~(chain << 1);
+
+	while (starts) {
+		const unsigned s = (unsigned)__builtin_ctzll(starts);
+		const uint64_t from = ~(chain >> s);
+		const unsigned len = from ? (unsigned)__builtin_ctzll(from) :
+					    64 - s;
+		const uint64_t run = (len >= 64 ? ~UINT64_C(0) :
+		    (UINT64_C(1) << len) - 1) << s;
+		const unsigned e = s + len; /* the byte after the chain */
+
+		starts &= starts - 1;
+		if (__builtin_popcountll(d & run) < 8)
+			continue;
+		if (__builtin_popcountll(d & ~(d << 1) & run) >
+		    PHONE_MAX_GROUPS)
+			return true; /* more groups than phone_scan() takes */
+		if ((s > 0 && ((word >> (s - 1)) & 1)) ||
+		    (e < 64 && ((word >> e) & 1)))
+			continue; /* glued to a word */
+		return true;
+	}
+	return false;
+}
+
 static bool
 detect_may_phone(const struct detect_masks *m)
 {
@@ -626,10 +662,12 @@ detect_may_phone(const struct detect_masks *m)
 	next = ((close << 1) & sep & (open >> 1)) | ((m->rparen << 1) & open);
 	if (!next)
 		return false;
-	if (starts & m->zero & (d >> 1))
-		return true;
-	return (starts & (d >> 1) & (d >> 2) & ~(d >> 3)) &&
-	    (starts & (d >> 1) & (d >> 2) & (d >> 3) & ~(d >> 4));
+	if (!(starts & m->zero & (d >> 1)) &&
+	    !((starts & (d >> 1) & (d >> 2) & ~(d >> 3)) &&
+		(starts & (d >> 1) & (d >> 2) & (d >> 3) & ~(d >> 4))))
+		return false;
+	/* the costlier test last: dates and times get this far */
+	return (m->lparen | m->rparen) || detect_may_phone_chain(m);
 }
 
 /* Card (detect_find_card): 13 digits in one chain of groups joined by a

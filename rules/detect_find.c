@@ -132,8 +132,6 @@ detect_find_email(const char *s, size_t n)
  * Ungrouped national numbers are not phones: they look like the IDs,
  * amounts and account numbers that fill datasets. */
 
-#define PHONE_MAX_GROUPS 8
-
 struct phone_parse {
 	bool plus;
 	size_t ngroups;

@@ -442,6 +442,12 @@ t_prefilter_exact(void **state)
 		"a_b::c", "x+y@example.co.uk", "v1.2.3.4", "(0)20 7946 0018",
 		"00 44 20 7946 0018", "12:34:56 on 2026-01-02",
 		"call 555-2671 or +49 30 1234 5678 now",
+		/* timestamps, and a chain of more groups than a phone
+		 * candidate takes, glued to a word, before a phone */
+		"2026-06-04 02:24:00", "2026-06-04T02:24:00.12345678",
+		"2026-06-04T02:24:00+01:00", "20260604T022400Z",
+		"x1 2 3 4 5 6 7 8 9 020 7946 0018",
+		"1-2-3-4-5-6-7-8-9-020 7946 0018x",
 		"see DE89370400440532013000 and 4111 1111 1111 1111",
 	};
 	static const char *const fills[] = { "1", "1234 ", "020 7946 ",
