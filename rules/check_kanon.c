@@ -42,6 +42,7 @@ struct kanon_state {
 	uint64_t threshold;        /* k or l */
 	struct check_column *qi;
 	size_t nqi;
+	struct reader_field *vals; /* the current record's, nqi of them */
 	struct check_column sensitive;
 	struct kclass *table;
 	size_t cap;                /* slots, a power of two */
@@ -64,6 +65,7 @@ kanon_free(void *p)
 		free(s->table[i].sens);
 	free(s->table);
 	free(s->qi);
+	free(s->vals);
 	buf_free_secret(&s->key); /* the last long tuple */
 	if (s->memo)
 		secure_wipe(s->memo, KANON_MEMO_SLOTS * sizeof(*s->memo));
@@ -106,7 +108,8 @@ kanon_begin(struct check *c)
 		    "fields role: quasi_identifier in the manifest of '%s'",
 		    m->dataset);
 	s->qi = calloc(n, sizeof(*s->qi));
-	if (!s->qi)
+	s->vals = calloc(n, sizeof(*s->vals));
+	if (!s->qi || !s->vals)
 		return -ENOMEM;
 	if (qis->n > 0)
 		for (size_t i = 0; i < qis->n; i++)
@@ -246,7 +249,7 @@ lookup_short(struct kanon_state *s, const uint8_t *key, size_t len,
 }
 
 /* The value of quasi-identifier i in the current record (NULL: absent). */
-static struct reader_field
+static inline struct reader_field
 kanon_value(struct kanon_state *s, const struct reader *r,
     const struct reader_field *fields, size_t nf, size_t i)
 {
@@ -289,9 +292,8 @@ kanon_key(struct kanon_state *s, const struct reader *r,
 
 	fields = reader_fields(r, &nf);
 	for (size_t i = 0; i < s->nqi; i++) {
-		struct reader_field f = kanon_value(s, r, fields, nf, i);
-
-		len += f.value ? 9 + f.len : 1;
+		s->vals[i] = kanon_value(s, r, fields, nf, i);
+		len += s->vals[i].value ? 9 + s->vals[i].len : 1;
 	}
 	*ret_len = len;
 	if (len > KANON_MEMO_KEY) {
@@ -304,7 +306,7 @@ kanon_key(struct kanon_state *s, const struct reader *r,
 		s->key.data[len] = '\0';
 	}
 	for (size_t i = 0; i < s->nqi; i++)
-		p += kanon_put(p, kanon_value(s, r, fields, nf, i));
+		p += kanon_put(p, s->vals[i]);
 	return len <= KANON_MEMO_KEY;
 }
 
