@@ -205,9 +205,11 @@ text_fast_next(const struct reader *r, size_t start, size_t *scan,
  * quote or a line break inside, within every limit, ended by a newline.
  * Its delimiters, newlines and quotes are found 64 bytes at a time, and
  * the record is taken as text_scan() would take it: the same spans, line
- * and position. Returns true with the record ready for text_end_record(),
- * or false having changed nothing the state machine reads: it then
- * parses the record from its start. */
+ * and position, and its fields set as text_end_record() sets them (the
+ * record is whole in the window, so they point into it at once). Returns
+ * true with the record read, or false having changed nothing the state
+ * machine reads (fields[] aside, which it sets anew): it then parses the
+ * record from its start. */
 static bool
 text_fast_record(struct reader *r, char delim, bool quoting)
 {
@@ -217,7 +219,7 @@ text_fast_record(struct reader *r, char delim, bool quoting)
 	size_t scan = start, fld = start, n = 0, e;
 	uint64_t m;
 
-	if (!r->header_done || r->spans_cap < ncol ||
+	if (!r->header_done || r->fields_cap < ncol ||
 	    start + 64 > r->win_len || w[start] == '\n' || w[start] == '\r')
 		return false;
 	m = text_mask64(w + scan, delim, '\n', quote);
@@ -247,8 +249,9 @@ text_fast_record(struct reader *r, char delim, bool quoting)
 		}
 		if (n >= ncol || len > r->max_field)
 			return false;
-		r->spans[n].off = off - start;
-		r->spans[n].len = len;
+		/* the record is whole in the window: its fields are final */
+		r->fields[n].value = w + off;
+		r->fields[n].len = len;
 		n++;
 		fld = e + 1;
 		if (w[e] != '\n')
@@ -258,7 +261,10 @@ text_fast_record(struct reader *r, char delim, bool quoting)
 		r->rec_start = start;
 		r->rec_line = r->line;
 		r->rec_bad = false;
-		r->nfields_seen = r->nspans = n;
+		r->nfields_seen = n;
+		r->nspans = 0;
+		r->nfields = n;
+		r->nrecords++;
 		r->pos = e + 1;
 		r->line++;
 		return true;
@@ -481,7 +487,7 @@ reader_text_next(struct reader *r)
 #ifdef __SSE2__
 		if (r->state == READER_ST_RECORD_START &&
 		    text_fast_record(r, delim, quoting))
-			return text_end_record(r);
+			return 1;
 #endif
 		k = text_scan(r, delim, quoting);
 		if (k == 1) {
