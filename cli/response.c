@@ -43,7 +43,6 @@ static int
 on_header_value(http_parser *p, const char *at, size_t len)
 {
 	struct cli_response *r = p->data;
-	size_t have;
 
 	if (p->status_code != 102)
 		return 0;
@@ -54,16 +53,23 @@ on_header_value(http_parser *p, const char *at, size_t len)
 		if (!r->in_queued)
 			return 0;
 		r->queued[0] = '\0';
+		r->queued_len = 0;
 		r->queued_seen = true;
 	} else if (!r->in_queued) {
 		/* the rest of another header's value */
 		return 0;
 	}
-	have = strlen(r->queued);
-	if (have + len >= sizeof(r->queued))
-		return -1; /* not a value consentd sends */
-	memcpy(r->queued + have, at, len);
-	r->queued[have + len] = '\0';
+	if (r->queued_len + len >= sizeof(r->queued) ||
+	    memchr(at, '\0', len)) {
+		/* Not a value consentd sends: as if the header were absent
+		 * (how a server splits its bytes then changes nothing). */
+		r->queued_seen = false;
+		r->in_queued = false;
+		return 0;
+	}
+	memcpy(r->queued + r->queued_len, at, len);
+	r->queued_len += len;
+	r->queued[r->queued_len] = '\0';
 	return 0;
 }
 

@@ -21,6 +21,7 @@ struct cli_response {
 	bool stop_at_queued;
 	bool queued_seen;
 	char queued[CLI_QUEUED_MAX];
+	size_t queued_len;
 	/* The header being read: its name, whether its value is being
 	 * read, and whether it is Consentd-Queued. */
 	struct buf field;
