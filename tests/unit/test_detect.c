@@ -416,6 +416,24 @@ prng_next(uint64_t *x)
 	return *x;
 }
 
+/* A random byte of alphabet, and a random string of fewer than max of
+ * them (into v): the random values of the equivalence tests below. */
+static char
+random_pick(const char *alphabet, uint64_t *x)
+{
+	return alphabet[prng_next(x) % strlen(alphabet)];
+}
+
+static size_t
+random_string(char *v, size_t max, const char *alphabet, uint64_t *x)
+{
+	size_t n = prng_next(x) % max;
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = random_pick(alphabet, x);
+	return n;
+}
+
 /* The pre-filter only spares finders values they would reject: over
  * PII-shaped values (hits and near misses of every finder), random edits
  * of them and random strings, at every length around the 16-byte blocks
@@ -481,10 +499,7 @@ t_prefilter_exact(void **state)
 
 		if (iter % 4 == 3) {
 			/* random bytes of the alphabet */
-			n = prng_next(&x) % 90;
-			for (size_t i = 0; i < n; i++)
-				v[i] = alphabet[prng_next(&x) %
-				    (sizeof(alphabet) - 1)];
+			n = random_string(v, 90, alphabet, &x);
 		} else {
 			const char *seed = seeds[prng_next(&x) %
 			    ELEMENTSOF(seeds)];
@@ -499,8 +514,7 @@ t_prefilter_exact(void **state)
 			edits = prng_next(&x) % 4;
 			for (size_t e = 0; e < edits && n > 0; e++) {
 				size_t at = prng_next(&x) % n;
-				char c = alphabet[prng_next(&x) %
-				    (sizeof(alphabet) - 1)];
+				char c = random_pick(alphabet, &x);
 
 				switch (prng_next(&x) % 3) {
 				case 0:
@@ -598,10 +612,7 @@ t_email_model(void **state)
 
 	for (int iter = 0; iter < 300000; iter++) {
 		if (iter % 3 == 2) {
-			n = prng_next(&x) % 40;
-			for (size_t i = 0; i < n; i++)
-				v[i] = alphabet[prng_next(&x) %
-				    (sizeof(alphabet) - 1)];
+			n = random_string(v, 40, alphabet, &x);
 		} else {
 			const char *seed = seeds[prng_next(&x) %
 			    ELEMENTSOF(seeds)];
@@ -609,8 +620,8 @@ t_email_model(void **state)
 			n = strlen(seed);
 			memcpy(v, seed, n);
 			for (int e = prng_next(&x) % 3; e > 0 && n > 0; e--)
-				v[prng_next(&x) % n] = alphabet[prng_next(&x) %
-				    (sizeof(alphabet) - 1)];
+				v[prng_next(&x) % n] = random_pick(alphabet,
+				    &x);
 			if (prng_next(&x) % 4 == 0) {
 				/* a long local part, around the 64 allowed */
 				size_t pad = 55 + prng_next(&x) % 15;
