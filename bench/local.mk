@@ -12,7 +12,8 @@ bench_ledger_ledger_bench_LDADD = lib/libcore.la $(DEP_LIBS)
 bench_ledger_loadgen_SOURCES = bench/ledger/loadgen.c bench/ledger/rows.h
 bench_ledger_loadgen_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 bench_ledger_loadgen_LDADD = $(DEP_LIBS) -lpthread
-EXTRA_DIST += bench/ledger/run.sh bench/ledger/import.sh bench/ledger/amplification.py
+EXTRA_DIST += bench/ledger/run.sh bench/ledger/import.sh \
+	bench/ledger/daemon.sh bench/ledger/amplification.py
 
 # Check benchmark (bench/check/run.sh): consentctl check latency, the
 # offline evaluate baseline, and 16-client throughput of POST /v1/check.

@@ -23,17 +23,8 @@ for b in "$@"; do
 	done
 done
 hz=$(getconf CLK_TCK)
-work=$(mktemp -d "${TMPDIR:-/tmp}/consentd-bench-import.XXXXXX")
-daemon_pid=
-cleanup() {
-	if [ -n "$daemon_pid" ]; then
-		kill "$daemon_pid" 2>/dev/null || true
-		wait "$daemon_pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+work_prefix=consentd-bench-import
+. "$(dirname "$0")/daemon.sh"
 
 # "tid:cpu-seconds ..." for each thread of the daemon.
 threads_cpu() {
@@ -44,20 +35,8 @@ threads_cpu() {
 
 one_run() {
 	b=$1
-	rm -rf "$work/state" "$work/sock"
-	mkdir -p "$work/state"
-	"$b/consentd" --foreground --state-dir "$work/state" \
-	    --socket "$work/sock" > "$work/consentd.log" 2>&1 &
-	daemon_pid=$!
-	i=0
-	until "$b/consentctl" --socket "$work/sock" status > /dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -gt 300 ] || ! kill -0 "$daemon_pid" 2>/dev/null; then
-			cat "$work/consentd.log" >&2
-			exit 3
-		fi
-		sleep 0.1
-	done
+	consentd=$b/consentd consentctl=$b/consentctl
+	daemon_start
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	c0=$(threads_cpu)
 	t0=$(date +%s.%N)
@@ -65,9 +44,7 @@ one_run() {
 	    --socket "$work/sock" consent import "$work/rows.csv" > "$work/out"
 	t1=$(date +%s.%N)
 	c1=$(threads_cpu)
-	kill "$daemon_pid"
-	wait "$daemon_pid" || true
-	daemon_pid=
+	daemon_stop
 	grep -q "^$N accepted, 0 rejected" "$work/out" || {
 		echo "import failed:" >&2; cat "$work/out" >&2; exit 3; }
 	echo "$b|$c0|$c1|$t0 $t1|$(cat "$work/cpu")|$N|$load" | awk -F'|' '{

@@ -38,18 +38,9 @@ done
 if [ -x /usr/bin/time ]; then timer=/usr/bin/time; else timer=; fi
 hz=$(getconf CLK_TCK)
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/consentd-bench-ledger.XXXXXX")
+work_prefix=consentd-bench-ledger
+. "$(dirname "$0")/daemon.sh"
 results=$work/results
-daemon_pid=
-cleanup() {
-	if [ -n "$daemon_pid" ]; then
-		kill "$daemon_pid" 2>/dev/null || true
-		wait "$daemon_pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 now() { date +%s.%N; }
 load() { cut -d' ' -f1 /proc/loadavg; }
@@ -74,23 +65,6 @@ timed() {
 	fi
 }
 
-daemon_start() {
-	rm -rf "$work/state" "$work/sock"
-	mkdir -p "$work/state"
-	"$consentd" --foreground --state-dir "$work/state" --socket "$work/sock" \
-	    > "$work/consentd.log" 2>&1 &
-	daemon_pid=$!
-	i=0
-	until "$consentctl" --socket "$work/sock" status > /dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -gt 300 ] || ! kill -0 "$daemon_pid" 2>/dev/null; then
-			echo "consentd did not start:" >&2
-			cat "$work/consentd.log" >&2
-			exit 3
-		fi
-		sleep 0.1
-	done
-}
 # consentd's CPU seconds: "main other", the event loop thread (HTTP) and the
 # other threads (the ledger writer).
 daemon_cpu() {
@@ -103,11 +77,6 @@ daemon_cpu() {
 # "main other" CPU between two daemon_cpu snapshots, and their sum.
 cpu_delta() {
 	echo "$1 $2" | awk '{ printf "%.2f %.2f %.2f\n", $3 - $1, $4 - $2, $3 - $1 + $4 - $2 }'
-}
-daemon_stop() {
-	kill "$daemon_pid"
-	wait "$daemon_pid" || true
-	daemon_pid=
 }
 
 echo "# consentd ledger benchmark"
