@@ -418,9 +418,9 @@ static const char many_manifest[] = "dataset: many\npath: many.csv\n"
 				    "  user_id: { category: user.unique_id, "
 				    "role: identifier }\n";
 
-/* Parses a policy and many_manifest (its data in dir) and evaluates. */
+/* Parses a policy and a manifest (its data in dir) and evaluates. */
 static struct eval_result *
-eval_many(const char *policy, const char *dir,
+eval_strings(const char *policy, const char *manifest, const char *dir,
     const struct eval_options *opt)
 {
 	_cleanup_policy_ struct policy *p = NULL;
@@ -431,11 +431,19 @@ eval_many(const char *policy, const char *dir,
 	assert_int_equal(policy_parse_string("policy", policy, strlen(policy),
 			     &p, &d, NULL),
 	    0);
-	assert_int_equal(manifest_parse_string("many", many_manifest,
-			     strlen(many_manifest), dir, &m, &d, NULL),
+	assert_int_equal(manifest_parse_string("many", manifest,
+			     strlen(manifest), dir, &m, &d, NULL),
 	    0);
 	assert_int_equal(eval_run(&p, 1, &m, 1, opt, &res), 0);
 	return res;
+}
+
+/* The same with many_manifest. */
+static struct eval_result *
+eval_many(const char *policy, const char *dir,
+    const struct eval_options *opt)
+{
+	return eval_strings(policy, many_manifest, dir, opt);
 }
 
 /* A rule's duration_us over many records, timed one record in 64 after
@@ -492,11 +500,8 @@ t_kanon_many_classes(void **state)
 	enum { NCLASS = 2000 };
 	char dir[] = "/tmp/consentd-eval-XXXXXX", path[64];
 	_cleanup_eval_result_ struct eval_result *res = NULL;
-	_cleanup_policy_ struct policy *p = NULL;
-	_cleanup_manifest_ struct manifest *m = NULL;
 	struct eval_options opt = { .purpose = "x" };
 	uint64_t rows = 0, below = 0, rows_below = 0;
-	struct diag d = { 0 };
 	const json_t *ev;
 	char longer[200];
 	FILE *f;
@@ -530,13 +535,7 @@ t_kanon_many_classes(void **state)
 	rows_below += 5;
 	assert_int_equal(fclose(f), 0);
 
-	assert_int_equal(policy_parse_string("policy", policy, strlen(policy),
-			     &p, &d, NULL),
-	    0);
-	assert_int_equal(manifest_parse_string("many", manifest,
-			     strlen(manifest), dir, &m, &d, NULL),
-	    0);
-	assert_int_equal(eval_run(&p, 1, &m, 1, &opt, &res), 0);
+	res = eval_strings(policy, manifest, dir, &opt);
 	ev = res->policies[0].rules[0].evidence;
 	assert_int_equal(json_integer_value(json_object_get(ev, "rows")), rows);
 	assert_int_equal(json_integer_value(json_object_get(ev, "classes")),
