@@ -608,6 +608,23 @@ detect_masks_of(const char *v, size_t len, struct detect_masks *m)
 #endif
 }
 
+/* Set bits of x. Without the POPCNT instruction (baseline x86-64),
+ * __builtin_popcountll() is a call into libgcc's table walk, which the
+ * phone pre-filter below would make for most values with digits. */
+static inline unsigned
+detect_popcount(uint64_t x)
+{
+#ifdef __POPCNT__
+	return (unsigned)__builtin_popcountll(x);
+#else
+	x -= (x >> 1) & UINT64_C(0x5555555555555555);
+	x = (x & UINT64_C(0x3333333333333333)) +
+	    ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
+#endif
+}
+
 /* Phone (detect_find_phone): a '+', or two groups at least (a group, a
  * separator and a digit or '(', or a digit or '(' right after a closing
  * parenthesis) and one of: a group of a 0 and more digits ("00"
@@ -636,9 +653,9 @@ detect_may_phone_chain(const struct detect_masks *m)
 		const unsigned e = s + len; /* the byte after the chain */
 
 		starts &= starts - 1;
-		if (__builtin_popcountll(d & run) < 8)
+		if (detect_popcount(d & run) < 8)
 			continue;
-		if (__builtin_popcountll(d & ~(d << 1) & run) >
+		if (detect_popcount(d & ~(d << 1) & run) >
 		    PHONE_MAX_GROUPS)
 			return true; /* more groups than phone_scan() takes */
 		if ((s > 0 && ((word >> (s - 1)) & 1)) ||
