@@ -206,25 +206,50 @@ uint64_t ledger_snapshot_generation(const struct ledger_snapshot *s);
 int ledger_snapshot_lookup(struct ledger_snapshot *s, const char *subject,
     size_t len, const char *purpose);
 /*
- * The same lookup in two halves, for a stream of them: _start() computes
- * the subject's lookup key into *ret and asks for the memory of the table
- * the answer is in; _finish() reads it and answers as
- * ledger_snapshot_lookup() would (and collects the subject). Work done in
- * between, such as the lookups of the next records, overlaps the wait for
- * that memory, which is otherwise most of a lookup's time. _start() fails
- * as ledger_snapshot_lookup() does (loading the purpose), _finish() only
- * when memory runs out while collecting.
+ * The same lookup in steps, for a stream of them. Each step asks for the
+ * memory the next one reads, so that work done in between, such as the
+ * steps of the next records' lookups, overlaps the wait for it (otherwise
+ * most of a lookup's time):
+ *  - _start() takes the subject id: one of up to LEDGER_MEMO_ID bytes is
+ *    kept in *ret and its entry in the snapshot's memo asked for; a
+ *    longer one is hashed to its lookup key at once (as _advance() does);
+ *  - _advance(), optional, takes the answer from the memo when the
+ *    subject was looked up before in this snapshot, or else computes its
+ *    lookup key and asks for the consent set's memory;
+ *  - _finish() answers as ledger_snapshot_lookup() would (and collects
+ *    the subject), doing what _advance() was not called for; *l is
+ *    spent.
+ * _start() fails as ledger_snapshot_lookup() does (loading the purpose),
+ * _finish() only when memory runs out while collecting.
  */
-struct ledger_lookup {
-	uint8_t lookup[STORE_LOOKUP_LEN];
-	const void *set; /* the purpose's set; NULL: no subject can match */
-	size_t slot;     /* where the probe starts */
+#define LEDGER_MEMO_ID 27
+/* may_alias: a consent rule keeps it in storage of its own type (struct
+ * consent_pending), where the source's steps use it in place. */
+struct __attribute__((may_alias)) ledger_lookup {
+	uint8_t lookup[STORE_LOOKUP_LEN]; /* once hashed */
+	uint8_t id[LEDGER_MEMO_ID + 1];   /* the id, zero-padded, then its
+					   * length: while memo is true */
+	const void *purpose; /* the purpose loaded; NULL: no subject can
+			      * match */
+	size_t slot;         /* where the probe of the set starts */
+	size_t bucket;       /* of the memo */
+	int answer;          /* found in the memo: 1 + slot, 0: no consent;
+			      * -1: not yet */
+	bool memo;           /* the id is in id[] and the memo is asked */
+	bool hashed;         /* lookup and slot are set */
 };
 int ledger_snapshot_lookup_start(struct ledger_snapshot *s,
     const char *subject, size_t len, const char *purpose,
     struct ledger_lookup *ret);
+void ledger_snapshot_lookup_advance(struct ledger_snapshot *s,
+    struct ledger_lookup *l);
 int ledger_snapshot_lookup_finish(struct ledger_snapshot *s,
-    const struct ledger_lookup *l);
+    struct ledger_lookup *l);
+/* The most entries the memo of a purpose may hold (rounded down to a power
+ * of two; 0: no memo), for tests and benchmarks. By default it holds up to
+ * twice the purpose's active subjects, at most LEDGER_MEMO_MAX. */
+#define LEDGER_MEMO_MAX ((size_t)1 << 20)
+void ledger_snapshot_memo_limit(struct ledger_snapshot *s, size_t entries);
 uint64_t ledger_snapshot_size(const struct ledger_snapshot *s);
 /* Lineage: remember every subject found with active consent, and return
  * their tokens sorted (STORE_TOKEN_LEN bytes each; *ret malloc'd). */

@@ -46,18 +46,24 @@ struct keytab {
 #define KEYTAB_INIT(entry_size, key_len) \
 	((struct keytab){ .size = (entry_size), .keylen = (key_len) })
 
+/* splitmix64's finalizer */
+static uint64_t
+mix64(uint64_t h)
+{
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
+}
+
 static uint64_t
 keytab_hash(const uint8_t *key)
 {
 	uint64_t h;
 
 	memcpy(&h, key, sizeof(h));
-	/* Mixed (splitmix64's finalizer), should some keys not be random
-	 * after all: the slot is taken from the low bits, the tag from the
-	 * high ones. */
-	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-	return h ^ (h >> 31);
+	/* Mixed, should some keys not be random after all: the slot is
+	 * taken from the low bits, the tag from the high ones. */
+	return mix64(h);
 }
 
 #define KEYTAB_TAG 0xffffffff00000000ULL
@@ -374,8 +380,31 @@ ledger_consent_set_unref(struct ledger_consent_set *set)
 		consent_set_free(set);
 }
 
+/*
+ * The answers a snapshot gave, by subject id: a dataset names most of its
+ * subjects on many rows, and each answer costs an HMAC (two dependent
+ * SHA-256 compressions, about 110 ns) and a probe of a set larger than the
+ * caches, where the memo's costs a hash of the id and one cache line,
+ * asked for a step ahead. Ids of up to LEDGER_MEMO_ID bytes, compared
+ * whole; buckets of two entries (a cache line), the newer first, a full
+ * bucket dropping its older one. So a hash that puts many ids in one
+ * bucket costs their lookups the memo, never a wrong answer. Each
+ * snapshot has its own, for one thread.
+ */
+struct memo_entry {
+	uint8_t id[LEDGER_MEMO_ID + 1]; /* as in struct ledger_lookup; all
+					 * zero: free (no id is empty) */
+	uint32_t answer;                /* 1 + slot in the set, 0: none */
+};
+
+_Static_assert(sizeof(struct memo_entry) == 32, "two entries a cache line");
+
 struct snapshot_purpose {
 	struct ledger_consent_set *set;
+	struct memo_entry (*memo)[2]; /* buckets; NULL: none */
+	void *memo_alloc;             /* where memo lies */
+	size_t memo_mask;             /* buckets - 1 */
+	bool memo_tried;              /* allocated, or given up */
 };
 
 struct ledger_snapshot {
@@ -391,6 +420,7 @@ struct ledger_snapshot {
 	size_t npurposes;
 	bool collect;
 	struct keytab used; /* tokens of subjects found with active consent */
+	size_t memo_limit;  /* entries in a purpose's memo, at most */
 };
 
 /* Loading a purpose: the latest event of each token comes from one scan of
@@ -521,7 +551,7 @@ load_scan(struct load *ld, struct store *st)
 
 static int
 snapshot_purpose(struct ledger_snapshot *s, const char *purpose,
-    const struct activeset **ret)
+    struct snapshot_purpose **ret)
 {
 	struct ledger_consent_set *set;
 	struct load *ld;
@@ -529,7 +559,7 @@ snapshot_purpose(struct ledger_snapshot *s, const char *purpose,
 
 	for (size_t i = 0; i < s->npurposes; i++)
 		if (strcmp(s->purposes[i].set->purpose, purpose) == 0) {
-			*ret = &s->purposes[i].set->active;
+			*ret = &s->purposes[i];
 			return 0;
 		}
 	if (s->npurposes == SNAPSHOT_MAX_PURPOSES)
@@ -575,8 +605,8 @@ snapshot_purpose(struct ledger_snapshot *s, const char *purpose,
 	set->size = s->size;
 	set->shareable = s->at_current;
 	set->from = s->at;
-	s->purposes[s->npurposes++].set = set;
-	*ret = &set->active;
+	s->purposes[s->npurposes] = (struct snapshot_purpose){ .set = set };
+	*ret = &s->purposes[s->npurposes++];
 	return 0;
 }
 
@@ -615,7 +645,7 @@ ledger_snapshot_import(struct ledger_snapshot *s,
 	if (s->npurposes == SNAPSHOT_MAX_PURPOSES)
 		return 0;
 	atomic_fetch_add(&set->refs, 1);
-	s->purposes[s->npurposes++].set = set;
+	s->purposes[s->npurposes++] = (struct snapshot_purpose){ .set = set };
 	return 1;
 }
 
@@ -666,6 +696,7 @@ ledger_snapshot_open(const char *db_path, const char *secret_path,
 		return -ENOMEM;
 	}
 	s->used = KEYTAB_INIT(STORE_TOKEN_LEN, STORE_TOKEN_LEN);
+	s->memo_limit = LEDGER_MEMO_MAX;
 	r = ledger_snapshot_secret(l, s->secret);
 	current = ledger_size(l);
 	ledger_close(l);
@@ -710,6 +741,7 @@ ledger_snapshot_open_store(struct store *st, const uint8_t secret[32],
 	if (!s)
 		return -ENOMEM;
 	s->used = KEYTAB_INIT(STORE_TOKEN_LEN, STORE_TOKEN_LEN);
+	s->memo_limit = LEDGER_MEMO_MAX;
 	memcpy(s->secret, secret, sizeof(s->secret));
 	r = hmac_key_new(s->secret, sizeof(s->secret), &s->hmac);
 	if (r < 0) {
@@ -738,49 +770,157 @@ ledger_snapshot_open_store(struct store *st, const uint8_t secret[32],
 	return 0;
 }
 
-int
-ledger_snapshot_lookup_start(struct ledger_snapshot *s, const char *subject,
-    size_t len, const char *purpose, struct ledger_lookup *ret)
+/* The memo of a purpose with a non-empty set, allocated at its first
+ * lookup: twice as many entries as the set has subjects (ids without
+ * consent are remembered too), a power of two, at most memo_limit. NULL
+ * when there is none: a memo only saves time. */
+static struct memo_entry (*snapshot_memo(struct ledger_snapshot *s,
+    struct snapshot_purpose *p))[2]
 {
-	struct ledger_lookup l = { .set = NULL };
-	const struct activeset *set;
-	int r;
+	size_t want = MIN(s->memo_limit, p->set->active.n * 2), n = 2;
 
-	if (len > 0 && len <= LEDGER_SUBJECT_MAX) {
-		r = snapshot_purpose(s, purpose, &set);
-		if (r < 0)
-			return r;
-		if (set->n > 0) {
-			r = ledger_subject_lookup_key(s->hmac, subject, len,
-			    l.lookup);
-			if (r < 0)
-				return r;
-			l.set = set;
-			l.slot = activeset_slot(set, l.lookup);
-			activeset_prefetch(set, l.slot);
-		}
-	}
-	/* Otherwise no such subject can have consented. */
-	*ret = l;
+	if (p->memo_tried)
+		return p->memo;
+	p->memo_tried = true;
+	if (want < 2)
+		return NULL;
+	while (n * 2 <= want)
+		n *= 2;
+	/* calloc, as the pages of a large one are zero already; a bucket a
+	 * cache line. */
+	p->memo_alloc = calloc(n + 2, sizeof(struct memo_entry));
+	if (!p->memo_alloc)
+		return NULL;
+	p->memo = (void *)(((uintptr_t)p->memo_alloc + 63) & ~(uintptr_t)63);
+	huge_pages(p->memo, n * sizeof(struct memo_entry));
+	p->memo_mask = n / 2 - 1;
+	return p->memo;
+}
+
+static size_t
+memo_bucket(const struct snapshot_purpose *p, const uint8_t *id)
+{
+	uint64_t w[4] = { 0 };
+
+	memcpy(w, id, LEDGER_MEMO_ID + 1);
+	return (size_t)mix64(w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL) ^
+	    ((w[2] ^ (w[3] << 29)) * 0xc2b2ae3d27d4eb4fULL)) & p->memo_mask;
+}
+
+/* The id's lookup key and where its probe starts; asks for that memory. */
+static int
+lookup_hash(struct ledger_snapshot *s, const char *subject, size_t len,
+    struct ledger_lookup *l)
+{
+	const struct activeset *set =
+	    &((const struct snapshot_purpose *)l->purpose)->set->active;
+	int r = ledger_subject_lookup_key(s->hmac, subject, len, l->lookup);
+
+	if (r < 0)
+		return r;
+	l->slot = activeset_slot(set, l->lookup);
+	l->hashed = true;
+	activeset_prefetch(set, l->slot);
 	return 0;
 }
 
 int
-ledger_snapshot_lookup_finish(struct ledger_snapshot *s,
-    const struct ledger_lookup *l)
+ledger_snapshot_lookup_start(struct ledger_snapshot *s, const char *subject,
+    size_t len, const char *purpose, struct ledger_lookup *ret)
 {
+	struct snapshot_purpose *p;
+	int r;
+
+	ret->purpose = NULL;
+	ret->answer = -1;
+	ret->memo = ret->hashed = false;
+	/* Otherwise no such subject can have consented. */
+	if (len == 0 || len > LEDGER_SUBJECT_MAX)
+		return 0;
+	r = snapshot_purpose(s, purpose, &p);
+	if (r < 0)
+		return r;
+	if (p->set->active.n == 0)
+		return 0;
+	ret->purpose = p;
+	if (len <= LEDGER_MEMO_ID && snapshot_memo(s, p)) {
+		memset(ret->id, 0, sizeof(ret->id));
+		memcpy(ret->id, subject, len);
+		ret->id[LEDGER_MEMO_ID] = (uint8_t)len;
+		ret->bucket = memo_bucket(p, ret->id);
+		ret->memo = true;
+		__builtin_prefetch(p->memo[ret->bucket]);
+		return 0;
+	}
+	return lookup_hash(s, subject, len, ret);
+}
+
+void
+ledger_snapshot_lookup_advance(struct ledger_snapshot *s,
+    struct ledger_lookup *l)
+{
+	const struct snapshot_purpose *p = l->purpose;
+	const struct memo_entry *b;
+
+	if (!p || !l->memo || l->hashed || l->answer >= 0)
+		return;
+	b = p->memo[l->bucket];
+	for (int i = 0; i < 2; i++)
+		if (memcmp(b[i].id, l->id, sizeof(l->id)) == 0) {
+			l->answer = (int)b[i].answer;
+			return;
+		}
+	/* A failure here is _finish()'s to report, as it hashes again. */
+	(void)lookup_hash(s, (const char *)l->id, l->id[LEDGER_MEMO_ID], l);
+}
+
+/* Remembers the answer for the id (1 + slot, or 0), newest first. */
+static void
+memo_add(const struct ledger_lookup *l, uint32_t answer)
+{
+	const struct snapshot_purpose *p = l->purpose;
+	struct memo_entry *b = p->memo[l->bucket];
+
+	/* Another lookup of the same id may have finished since. */
+	if (memcmp(b[0].id, l->id, sizeof(l->id)) == 0)
+		return;
+	b[1] = b[0];
+	memcpy(b[0].id, l->id, sizeof(l->id));
+	b[0].answer = answer;
+}
+
+int
+ledger_snapshot_lookup_finish(struct ledger_snapshot *s,
+    struct ledger_lookup *l)
+{
+	const struct activeset *set;
 	ssize_t a;
 	void *used;
 	int r;
 
-	if (!l->set)
+	if (!l->purpose)
 		return 0;
-	a = activeset_find_from(l->set, l->slot, l->lookup);
+	set = &((const struct snapshot_purpose *)l->purpose)->set->active;
+	if (l->memo && !l->hashed && l->answer < 0) {
+		ledger_snapshot_lookup_advance(s, l);
+		if (l->answer < 0 && !l->hashed) {
+			r = lookup_hash(s, (const char *)l->id,
+			    l->id[LEDGER_MEMO_ID], l);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (l->answer >= 0)
+		a = (ssize_t)l->answer - 1;
+	else {
+		a = activeset_find_from(set, l->slot, l->lookup);
+		if (l->memo)
+			memo_add(l, (uint32_t)(a + 1));
+	}
 	if (a < 0)
 		return 0;
 	if (s->collect) {
-		r = keytab_add(&s->used,
-		    ((const struct activeset *)l->set)->tokens[a], &used);
+		r = keytab_add(&s->used, set->tokens[a], &used);
 		if (r < 0)
 			return r;
 	}
@@ -798,6 +938,12 @@ ledger_snapshot_lookup(struct ledger_snapshot *s, const char *subject,
 	if (r < 0)
 		return r;
 	return ledger_snapshot_lookup_finish(s, &l);
+}
+
+void
+ledger_snapshot_memo_limit(struct ledger_snapshot *s, size_t entries)
+{
+	s->memo_limit = entries;
 }
 
 void
@@ -839,8 +985,10 @@ ledger_snapshot_close(struct ledger_snapshot *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->npurposes; i++)
+	for (size_t i = 0; i < s->npurposes; i++) {
 		ledger_consent_set_unref(s->purposes[i].set);
+		free(s->purposes[i].memo_alloc);
+	}
 	keytab_free(&s->used);
 	if (s->store) {
 		store_read_end(s->store);

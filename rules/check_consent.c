@@ -9,8 +9,9 @@
 
 /* Records whose answers are taken this many records later (or at the end),
  * so that a source with start and finish looks the next ones up before it
- * reads an answer from memory. */
+ * reads an answer from memory; a source's advance step is made halfway. */
 #define CONSENT_IN_FLIGHT 4
+#define CONSENT_ADVANCE (CONSENT_IN_FLIGHT / 2)
 
 /* A record whose answer is not taken yet. */
 struct consent_queued {
@@ -74,7 +75,7 @@ consent_take(struct check *c)
 {
 	const struct consent_source *src = c->opt->consent;
 	struct consent_state *s = c->state;
-	const struct consent_queued *q = &s->queue[s->head];
+	struct consent_queued *q = &s->queue[s->head];
 	int k = q->answer;
 
 	s->head = (s->head + 1) % CONSENT_IN_FLIGHT;
@@ -143,6 +144,12 @@ consent_row(struct check *c, const struct reader *r, uint64_t line)
 		}
 	}
 	s->queued++;
+	if (src->advance && s->queued > CONSENT_ADVANCE) {
+		q = &s->queue[(s->head + s->queued - 1 - CONSENT_ADVANCE) %
+		    CONSENT_IN_FLIGHT];
+		if (q->answer == CONSENT_STARTED)
+			src->advance(src->userdata, &q->pending);
+	}
 	return 0;
 }
 

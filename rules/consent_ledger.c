@@ -15,30 +15,34 @@ snapshot_lookup(void *userdata, const char *subject, size_t len,
 	return ledger_snapshot_lookup(userdata, subject, len, purpose);
 }
 
+/* The lookup's steps work in the rule's pending storage: struct
+ * ledger_lookup may alias it. */
 _Static_assert(sizeof(struct ledger_lookup) <= sizeof(struct consent_pending),
     "a ledger lookup fits in a consent_pending");
+_Static_assert(_Alignof(struct ledger_lookup) <=
+	_Alignof(struct consent_pending),
+    "a consent_pending is aligned for a ledger lookup");
 
 static int
 snapshot_start(void *userdata, const char *subject, size_t len,
     const char *purpose, struct consent_pending *ret)
 {
-	struct ledger_lookup l;
-	int r;
+	return ledger_snapshot_lookup_start(userdata, subject, len, purpose,
+	    (struct ledger_lookup *)ret->opaque);
+}
 
-	r = ledger_snapshot_lookup_start(userdata, subject, len, purpose, &l);
-	if (r < 0)
-		return r;
-	memcpy(ret->opaque, &l, sizeof(l));
-	return 0;
+static void
+snapshot_advance(void *userdata, struct consent_pending *p)
+{
+	ledger_snapshot_lookup_advance(userdata,
+	    (struct ledger_lookup *)p->opaque);
 }
 
 static int
-snapshot_finish(void *userdata, const struct consent_pending *p)
+snapshot_finish(void *userdata, struct consent_pending *p)
 {
-	struct ledger_lookup l;
-
-	memcpy(&l, p->opaque, sizeof(l));
-	return ledger_snapshot_lookup_finish(userdata, &l);
+	return ledger_snapshot_lookup_finish(userdata,
+	    (struct ledger_lookup *)p->opaque);
 }
 
 static void
@@ -56,6 +60,7 @@ ledger_consent_source_from_snapshot(struct ledger_snapshot *s,
 		.lookup = snapshot_lookup,
 		.start = snapshot_start,
 		.finish = snapshot_finish,
+		.advance = snapshot_advance,
 		.snapshot_size = ledger_snapshot_size(s),
 		.close = snapshot_close,
 	};

@@ -19,7 +19,7 @@
 
 /* A lookup begun and not yet answered: the consent source's own. */
 struct consent_pending {
-	uint64_t opaque[8];
+	uint64_t opaque[16];
 };
 
 /* Where consent rules ask whether a subject consented to a purpose. rules/
@@ -39,7 +39,11 @@ struct consent_source {
 	 * them, and may leave some unfinished. */
 	int (*start)(void *userdata, const char *subject, size_t len,
 	    const char *purpose, struct consent_pending *ret);
-	int (*finish)(void *userdata, const struct consent_pending *p);
+	int (*finish)(void *userdata, struct consent_pending *p);
+	/* Optional with them: a step between the two, made once a few more
+	 * lookups have begun, for a source with a stage more to wait on
+	 * memory for. finish must do it when it was not made. */
+	void (*advance)(void *userdata, struct consent_pending *p);
 	/* Size of the ledger snapshot the answers are taken from, reported
 	 * in evidence so the decision can be replayed. */
 	uint64_t snapshot_size;

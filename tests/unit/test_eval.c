@@ -560,7 +560,8 @@ static char *result_text(struct eval_result *res);
 struct ruled_source {
 	const char *fail_on;
 	bool fail_in_finish;
-	unsigned lookups, started, finished;
+	unsigned lookups, started, finished, advanced;
+	bool misstep; /* advance twice or after finish, finish twice */
 };
 
 static int
@@ -597,20 +598,34 @@ rule_start(void *userdata, const char *subject, size_t len,
 	return 0;
 }
 
+/* opaque[1]: 1 once advanced, 2 once finished */
+static void
+rule_advance(void *userdata, struct consent_pending *p)
+{
+	struct ruled_source *rc = userdata;
+
+	rc->advanced++;
+	rc->misstep |= p->opaque[1] != 0;
+	p->opaque[1] = 1;
+}
+
 static int
-rule_finish(void *userdata, const struct consent_pending *p)
+rule_finish(void *userdata, struct consent_pending *p)
 {
 	struct ruled_source *rc = userdata;
 
 	rc->finished++;
+	rc->misstep |= p->opaque[1] > 1;
+	p->opaque[1] = 2;
 	return (int)(int64_t)p->opaque[0];
 }
 
 /* Evaluates a consent policy over a CSV of 200 subjects, some of them
- * empty, written in dir, with rc as the source (two-phase or not); the
- * result as text, durations left out. */
+ * empty, written in dir, with rc as the source (steps: 1, lookup alone; 2,
+ * start and finish; 3, with advance too); the result as text, durations
+ * left out. */
 static char *
-eval_many_subjects(const char *dir, struct ruled_source *rc, bool two_phase)
+eval_many_subjects(const char *dir, struct ruled_source *rc, int steps)
 {
 	static const char policy[] = "name: many\nrules:\n"
 				     "  - name: strict\n"
@@ -623,10 +638,12 @@ eval_many_subjects(const char *dir, struct ruled_source *rc, bool two_phase)
 	struct eval_options opt = { .purpose = "x", .consent = &src };
 	FILE *f;
 
-	if (two_phase) {
+	if (steps > 1) {
 		src.start = rule_start;
 		src.finish = rule_finish;
 	}
+	if (steps > 2)
+		src.advance = rule_advance;
 	snprintf(path, sizeof(path), "%s/many.csv", dir);
 	f = fopen(path, "we");
 	assert_non_null(f);
@@ -643,34 +660,45 @@ eval_many_subjects(const char *dir, struct ruled_source *rc, bool two_phase)
 	return result_text(res);
 }
 
-/* A source with start and finish gives every rule the same outcome,
- * counts and example lines, in record order, as one with lookup alone,
- * and a failure the same line, whether start or finish fails. */
+/* A source with start and finish, and one with an advance step between
+ * them, give every rule the same outcome, counts and example lines, in
+ * record order, as one with lookup alone, and a failure the same line,
+ * whether start or finish fails. */
 static void
 t_consent_two_phase(void **state)
 {
 	char dir[] = "/tmp/consentd-eval-XXXXXX";
-	struct ruled_source one = { 0 }, two = { 0 };
-	_cleanup_free_ char *a = NULL, *b = NULL;
+	struct ruled_source one = { 0 }, two = { 0 }, three = { 0 };
+	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
 
 	assert_non_null(mkdtemp(dir));
-	a = eval_many_subjects(dir, &one, false);
-	b = eval_many_subjects(dir, &two, true);
+	a = eval_many_subjects(dir, &one, 1);
+	b = eval_many_subjects(dir, &two, 2);
+	c = eval_many_subjects(dir, &three, 3);
 	assert_non_null(a);
 	assert_string_equal(a, b);
+	assert_string_equal(a, c);
 	/* 171 subjects (29 are empty) under two rules. */
 	assert_int_equal(one.lookups, 2 * 171);
 	assert_int_equal(two.lookups, 0);
 	assert_int_equal(two.started, 2 * 171);
 	assert_int_equal(two.finished, 2 * 171);
+	assert_int_equal(two.advanced, 0);
+	/* Each lookup advanced once before it is finished, but for those
+	 * of the last two records, which finish() completes (the very last
+	 * has no subject). */
+	assert_int_equal(three.started, 2 * 171);
+	assert_int_equal(three.finished, 2 * 171);
+	assert_int_equal(three.advanced, 2 * (171 - 1));
+	assert_false(three.misstep);
 	assert_non_null(strstr(a, "\"lines\": [2, 5, 8, 11, 12, 14, 17, 19, "
 				  "20, 23]"));
 
-	for (int where = 0; where < 3; where++) {
+	for (int where = 0; where < 4; where++) {
 		struct ruled_source f = { .fail_on = "u100",
-			.fail_in_finish = where == 2 };
+			.fail_in_finish = where >= 2 };
 		_cleanup_free_ char *t = eval_many_subjects(dir, &f,
-		    where > 0);
+		    where == 0 ? 1 : where == 3 ? 3 : 2);
 
 		/* u100 is on line 102 (the header is line 1). */
 		assert_non_null(strstr(t, "consent lookup failed at line 102"));

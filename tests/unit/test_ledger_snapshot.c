@@ -1,7 +1,8 @@
 /* Unit tests for consent snapshots (lib/ledger_snapshot.c): each subject's
  * latest event for the purpose, as of a ledger size and a time, decides;
  * events recorded out of time order, expiries, erasures and the lineage
- * tokens; and a few thousand random subjects against a model. */
+ * tokens; a few thousand random subjects against a model; and the memo
+ * of answers, which changes none. */
 #include "unit.h"
 
 #include <errno.h>
@@ -350,6 +351,102 @@ test_random_subjects_match_the_model(void **state)
 	free(nev);
 }
 
+/* Subjects with ids of 1 to 40 bytes, around the memo's LEDGER_MEMO_ID. */
+#define MEMO_SUBJECTS 400
+
+static void
+memo_subject(size_t i, char *out, size_t outlen)
+{
+	size_t len = 1 + i % 40, d;
+
+	/* i's digits last, after 'x's up to the length: ids of a length
+	 * differ in their last bytes only */
+	snprintf(out, outlen, "%zu", i);
+	d = strlen(out);
+	if (d < len) {
+		memmove(out + len - d, out, d + 1);
+		memset(out, 'x', len - d);
+	}
+}
+
+/*
+ * The memo of answers changes no answer and no collected token: the same
+ * stream of lookups, most subjects many times, in random steps (advanced
+ * or not, several in flight), against a snapshot without a memo, with the
+ * default memo, and with a memo of one bucket, where every id collides
+ * and is dropped again and again.
+ */
+static void
+test_memo_gives_the_same_answers(void **state)
+{
+	static const size_t limits[] = { 0, LEDGER_MEMO_MAX, 2, 16 };
+	struct fixture *f = *state;
+	uint8_t *tokens[ELEMENTSOF(limits)] = { NULL };
+	size_t ntokens[ELEMENTSOF(limits)];
+	char id[64];
+
+	assert_int_equal(ledger_begin(f->l), 0);
+	for (size_t i = 0; i < MEMO_SUBJECTS; i++) {
+		memo_subject(i, id, sizeof(id));
+		if (i % 5 == 4)
+			continue; /* never recorded */
+		record(f->l, id, "train", i % 3 == 0 ? "revoke" : "grant",
+		    SEC(10), 0);
+	}
+	assert_int_equal(ledger_commit(f->l), 0);
+
+	for (size_t k = 0; k < ELEMENTSOF(limits); k++) {
+		struct ledger_snapshot *s = snapshot(f, 0, SEC(30));
+		struct ledger_lookup q[8];
+		size_t who[8], head = 0, n = 0, found = 0;
+		uint64_t x = 0x2545f4914f6cdd1dULL;
+
+		ledger_snapshot_memo_limit(s, limits[k]);
+		ledger_snapshot_collect(s, true);
+		for (size_t step = 0; step < 20000 || n > 0; step++) {
+			uint64_t r = rnd(&x);
+
+			if (step < 20000 && n < ELEMENTSOF(q) && r % 3 != 0) {
+				size_t i = (size_t)(rnd(&x) % MEMO_SUBJECTS);
+				size_t at = (head + n++) % ELEMENTSOF(q);
+
+				/* a few subjects most of the time */
+				if (r % 5 != 0)
+					i %= 37;
+				memo_subject(i, id, sizeof(id));
+				who[at] = i;
+				assert_int_equal(ledger_snapshot_lookup_start(s,
+				    id, strlen(id), "train", &q[at]), 0);
+			} else if (n > 0 && r % 3 == 0 && r % 2 == 0) {
+				ledger_snapshot_lookup_advance(s,
+				    &q[(head + (size_t)(r >> 8) % n) %
+					ELEMENTSOF(q)]);
+			} else if (n > 0) {
+				int got = ledger_snapshot_lookup_finish(s,
+				    &q[head]);
+				size_t i = who[head];
+
+				/* granted, unless revoked or never
+				 * recorded */
+				assert_int_equal(got, i % 5 != 4 && i % 3 != 0);
+				found += (size_t)got;
+				head = (head + 1) % ELEMENTSOF(q);
+				n--;
+			}
+		}
+		assert_true(found > 0);
+		assert_int_equal(ledger_snapshot_tokens(s, &tokens[k],
+		    &ntokens[k]), 0);
+		assert_true(ntokens[k] > 0);
+		assert_int_equal(ntokens[k], ntokens[0]);
+		assert_memory_equal(tokens[k], tokens[0],
+		    ntokens[0] * STORE_TOKEN_LEN);
+		ledger_snapshot_close(s);
+	}
+	for (size_t k = 0; k < ELEMENTSOF(limits); k++)
+		free(tokens[k]);
+}
+
 int
 main(void)
 {
@@ -358,6 +455,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_erased_subject_and_lineage_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_memo_gives_the_same_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_random_subjects_match_the_model, setup, teardown),
 	};
