@@ -229,7 +229,8 @@ struct __attribute__((may_alias)) ledger_lookup {
 	uint8_t lookup[STORE_LOOKUP_LEN]; /* once hashed */
 	uint8_t id[LEDGER_MEMO_ID + 1];   /* the id, zero-padded, then its
 					   * length: while memo is true */
-	const void *purpose; /* the purpose loaded; NULL: no subject can
+	uint32_t memo_gen;   /* of the memo that bucket is in */
+	void *purpose;       /* the purpose loaded; NULL: no subject can
 			      * match */
 	size_t slot;         /* where the probe of the set starts */
 	size_t bucket;       /* of the memo */
@@ -245,11 +246,15 @@ void ledger_snapshot_lookup_advance(struct ledger_snapshot *s,
     struct ledger_lookup *l);
 int ledger_snapshot_lookup_finish(struct ledger_snapshot *s,
     struct ledger_lookup *l);
-/* The most entries the memo of a purpose may hold (rounded down to a power
- * of two; 0: no memo), for tests and benchmarks. By default it holds up to
- * twice the purpose's active subjects, at most LEDGER_MEMO_MAX. */
+/* The entries the memo of a purpose starts with and the most it may grow
+ * to (each rounded down to a power of two; max 0: no memo), for tests and
+ * benchmarks. By default it starts with LEDGER_MEMO_FIRST and grows
+ * fourfold, whenever more ids were added than it holds, up to twice the
+ * purpose's active subjects and at most LEDGER_MEMO_MAX. */
+#define LEDGER_MEMO_FIRST ((size_t)4096)
 #define LEDGER_MEMO_MAX ((size_t)1 << 20)
-void ledger_snapshot_memo_limit(struct ledger_snapshot *s, size_t entries);
+void ledger_snapshot_memo_size(struct ledger_snapshot *s, size_t first,
+    size_t max);
 uint64_t ledger_snapshot_size(const struct ledger_snapshot *s);
 /* Lineage: remember every subject found with active consent, and return
  * their tokens sorted (STORE_TOKEN_LEN bytes each; *ret malloc'd). */

@@ -404,6 +404,9 @@ struct snapshot_purpose {
 	struct memo_entry (*memo)[2]; /* buckets; NULL: none */
 	void *memo_alloc;             /* where memo lies */
 	size_t memo_mask;             /* buckets - 1 */
+	size_t memo_max;              /* entries it may grow to */
+	size_t memo_added;            /* entries added since it grew */
+	uint32_t memo_gen;            /* times it grew */
 	bool memo_tried;              /* allocated, or given up */
 };
 
@@ -420,7 +423,9 @@ struct ledger_snapshot {
 	size_t npurposes;
 	bool collect;
 	struct keytab used; /* tokens of subjects found with active consent */
-	size_t memo_limit;  /* entries in a purpose's memo, at most */
+	/* entries in a purpose's memo, at first and at most; it starts
+	 * small, so that a check of a few rows does not zero megabytes */
+	size_t memo_first, memo_limit;
 };
 
 /* Loading a purpose: the latest event of each token comes from one scan of
@@ -696,6 +701,7 @@ ledger_snapshot_open(const char *db_path, const char *secret_path,
 		return -ENOMEM;
 	}
 	s->used = KEYTAB_INIT(STORE_TOKEN_LEN, STORE_TOKEN_LEN);
+	s->memo_first = LEDGER_MEMO_FIRST;
 	s->memo_limit = LEDGER_MEMO_MAX;
 	r = ledger_snapshot_secret(l, s->secret);
 	current = ledger_size(l);
@@ -741,6 +747,7 @@ ledger_snapshot_open_store(struct store *st, const uint8_t secret[32],
 	if (!s)
 		return -ENOMEM;
 	s->used = KEYTAB_INIT(STORE_TOKEN_LEN, STORE_TOKEN_LEN);
+	s->memo_first = LEDGER_MEMO_FIRST;
 	s->memo_limit = LEDGER_MEMO_MAX;
 	memcpy(s->secret, secret, sizeof(s->secret));
 	r = hmac_key_new(s->secret, sizeof(s->secret), &s->hmac);
@@ -770,33 +777,6 @@ ledger_snapshot_open_store(struct store *st, const uint8_t secret[32],
 	return 0;
 }
 
-/* The memo of a purpose with a non-empty set, allocated at its first
- * lookup: twice as many entries as the set has subjects (ids without
- * consent are remembered too), a power of two, at most memo_limit. NULL
- * when there is none: a memo only saves time. */
-static struct memo_entry (*snapshot_memo(struct ledger_snapshot *s,
-    struct snapshot_purpose *p))[2]
-{
-	size_t want = MIN(s->memo_limit, p->set->active.n * 2), n = 2;
-
-	if (p->memo_tried)
-		return p->memo;
-	p->memo_tried = true;
-	if (want < 2)
-		return NULL;
-	while (n * 2 <= want)
-		n *= 2;
-	/* calloc, as the pages of a large one are zero already; a bucket a
-	 * cache line. */
-	p->memo_alloc = calloc(n + 2, sizeof(struct memo_entry));
-	if (!p->memo_alloc)
-		return NULL;
-	p->memo = (void *)(((uintptr_t)p->memo_alloc + 63) & ~(uintptr_t)63);
-	huge_pages(p->memo, n * sizeof(struct memo_entry));
-	p->memo_mask = n / 2 - 1;
-	return p->memo;
-}
-
 static size_t
 memo_bucket(const struct snapshot_purpose *p, const uint8_t *id)
 {
@@ -805,6 +785,73 @@ memo_bucket(const struct snapshot_purpose *p, const uint8_t *id)
 	memcpy(w, id, LEDGER_MEMO_ID + 1);
 	return (size_t)mix64(w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL) ^
 	    ((w[2] ^ (w[3] << 29)) * 0xc2b2ae3d27d4eb4fULL)) & p->memo_mask;
+}
+
+/* Puts an entry at the front of its bucket, unless it is there already
+ * (another lookup of the same id may have finished first). */
+static void
+memo_put(struct memo_entry *b, const uint8_t *id, uint32_t answer)
+{
+	if (memcmp(b[0].id, id, LEDGER_MEMO_ID + 1) == 0)
+		return;
+	b[1] = b[0];
+	memcpy(b[0].id, id, LEDGER_MEMO_ID + 1);
+	b[0].answer = answer;
+}
+
+/* Gives the purpose a memo of n entries (a power of two), with the
+ * entries of the one it had, each bucket's older one first. */
+static int
+memo_resize(struct snapshot_purpose *p, size_t n)
+{
+	struct memo_entry (*old)[2] = p->memo;
+	void *old_alloc = p->memo_alloc;
+	size_t old_buckets = old ? p->memo_mask + 1 : 0;
+	void *mem;
+
+	/* calloc, as the pages of a large one are zero already; a bucket
+	 * a cache line. */
+	mem = calloc(n + 2, sizeof(struct memo_entry));
+	if (!mem)
+		return -ENOMEM;
+	p->memo_alloc = mem;
+	p->memo = (void *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+	huge_pages(p->memo, n * sizeof(struct memo_entry));
+	p->memo_mask = n / 2 - 1;
+	p->memo_added = 0;
+	p->memo_gen++;
+	for (size_t i = 0; i < old_buckets; i++)
+		for (int e = 1; e >= 0; e--)
+			if (old[i][e].id[LEDGER_MEMO_ID] != 0)
+				memo_put(p->memo[memo_bucket(p, old[i][e].id)],
+				    old[i][e].id, old[i][e].answer);
+	free(old_alloc);
+	return 0;
+}
+
+/* The memo of a purpose with a non-empty set, allocated at its first
+ * lookup; it may grow to twice as many entries as the set has subjects
+ * (ids without consent are remembered too), a power of two, at most
+ * memo_limit. NULL when there is none: a memo only saves time. */
+static struct memo_entry (*snapshot_memo(struct ledger_snapshot *s,
+    struct snapshot_purpose *p))[2]
+{
+	size_t want = MIN(s->memo_limit, p->set->active.n * 2), n = 2;
+	size_t first = 2;
+
+	if (p->memo_tried)
+		return p->memo;
+	p->memo_tried = true;
+	if (want < 2)
+		return NULL;
+	while (n * 2 <= want)
+		n *= 2;
+	while (first * 2 <= MIN(n, s->memo_first))
+		first *= 2;
+	p->memo_max = n;
+	if (memo_resize(p, first) < 0)
+		return NULL;
+	return p->memo;
 }
 
 /* The id's lookup key and where its probe starts; asks for that memory. */
@@ -848,6 +895,7 @@ ledger_snapshot_lookup_start(struct ledger_snapshot *s, const char *subject,
 		memcpy(ret->id, subject, len);
 		ret->id[LEDGER_MEMO_ID] = (uint8_t)len;
 		ret->bucket = memo_bucket(p, ret->id);
+		ret->memo_gen = p->memo_gen;
 		ret->memo = true;
 		__builtin_prefetch(p->memo[ret->bucket]);
 		return 0;
@@ -864,6 +912,11 @@ ledger_snapshot_lookup_advance(struct ledger_snapshot *s,
 
 	if (!p || !l->memo || l->hashed || l->answer >= 0)
 		return;
+	if (l->memo_gen != p->memo_gen) {
+		/* The memo grew since the lookup began. */
+		l->bucket = memo_bucket(p, l->id);
+		l->memo_gen = p->memo_gen;
+	}
 	b = p->memo[l->bucket];
 	for (int i = 0; i < 2; i++)
 		if (memcmp(b[i].id, l->id, sizeof(l->id)) == 0) {
@@ -874,19 +927,22 @@ ledger_snapshot_lookup_advance(struct ledger_snapshot *s,
 	(void)lookup_hash(s, (const char *)l->id, l->id[LEDGER_MEMO_ID], l);
 }
 
-/* Remembers the answer for the id (1 + slot, or 0), newest first. */
+/* Remembers the answer for the id (1 + slot, or 0), and grows the memo
+ * once more ids were added than it holds. */
 static void
-memo_add(const struct ledger_lookup *l, uint32_t answer)
+memo_add(struct ledger_lookup *l, uint32_t answer)
 {
-	const struct snapshot_purpose *p = l->purpose;
-	struct memo_entry *b = p->memo[l->bucket];
+	struct snapshot_purpose *p = l->purpose;
+	size_t entries = 2 * (p->memo_mask + 1);
 
-	/* Another lookup of the same id may have finished since. */
-	if (memcmp(b[0].id, l->id, sizeof(l->id)) == 0)
-		return;
-	b[1] = b[0];
-	memcpy(b[0].id, l->id, sizeof(l->id));
-	b[0].answer = answer;
+	if (l->memo_gen != p->memo_gen) {
+		l->bucket = memo_bucket(p, l->id);
+		l->memo_gen = p->memo_gen;
+	}
+	memo_put(p->memo[l->bucket], l->id, answer);
+	if (++p->memo_added > entries && entries < p->memo_max &&
+	    memo_resize(p, MIN(p->memo_max, entries * 4)) < 0)
+		p->memo_max = entries; /* no memory: stay as it is */
 }
 
 int
@@ -941,9 +997,11 @@ ledger_snapshot_lookup(struct ledger_snapshot *s, const char *subject,
 }
 
 void
-ledger_snapshot_memo_limit(struct ledger_snapshot *s, size_t entries)
+ledger_snapshot_memo_size(struct ledger_snapshot *s, size_t first,
+    size_t max)
 {
-	s->memo_limit = entries;
+	s->memo_first = first;
+	s->memo_limit = max;
 }
 
 void

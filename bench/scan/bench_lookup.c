@@ -122,7 +122,7 @@ main(int argc, char **argv)
 				return 1;
 			}
 			if (!memo)
-				ledger_snapshot_memo_limit(snap, 0);
+				ledger_snapshot_memo_size(snap, 0, 0);
 			/* The first lookup loads the purpose. */
 			t0 = bench_clock(CLOCK_THREAD_CPUTIME_ID);
 			k = ledger_snapshot_lookup(snap, ids, ID_LEN, argv[2]);

@@ -373,13 +373,17 @@ memo_subject(size_t i, char *out, size_t outlen)
  * The memo of answers changes no answer and no collected token: the same
  * stream of lookups, most subjects many times, in random steps (advanced
  * or not, several in flight), against a snapshot without a memo, with the
- * default memo, and with a memo of one bucket, where every id collides
- * and is dropped again and again.
+ * default memo, with a memo of one bucket, where every id collides and is
+ * dropped again and again, and with one that grows from one bucket to 32
+ * while lookups begun in the smaller ones are in flight.
  */
 static void
 test_memo_gives_the_same_answers(void **state)
 {
-	static const size_t limits[] = { 0, LEDGER_MEMO_MAX, 2, 16 };
+	/* entries at first and at most */
+	static const size_t limits[][2] = { { 0, 0 },
+		{ LEDGER_MEMO_FIRST, LEDGER_MEMO_MAX }, { 2, 2 }, { 16, 16 },
+		{ 2, 64 } };
 	struct fixture *f = *state;
 	uint8_t *tokens[ELEMENTSOF(limits)] = { NULL };
 	size_t ntokens[ELEMENTSOF(limits)];
@@ -401,7 +405,7 @@ test_memo_gives_the_same_answers(void **state)
 		size_t who[8], head = 0, n = 0, found = 0;
 		uint64_t x = 0x2545f4914f6cdd1dULL;
 
-		ledger_snapshot_memo_limit(s, limits[k]);
+		ledger_snapshot_memo_size(s, limits[k][0], limits[k][1]);
 		ledger_snapshot_collect(s, true);
 		for (size_t step = 0; step < 20000 || n > 0; step++) {
 			uint64_t r = rnd(&x);
