@@ -2,6 +2,7 @@
  * one ledger size and time, with the active set held in memory. */
 #include "config.h"
 
+#include <endian.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -778,13 +779,82 @@ ledger_snapshot_open_store(struct store *st, const uint8_t secret[32],
 }
 
 static size_t
+memo_hash(const struct snapshot_purpose *p, const uint64_t w[4])
+{
+	return (size_t)mix64(w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL) ^
+	    ((w[2] ^ (w[3] << 29)) * 0xc2b2ae3d27d4eb4fULL)) & p->memo_mask;
+}
+
+/* The memo key's words, from its bytes: as memo_key_words() gives them. */
+static size_t
 memo_bucket(const struct snapshot_purpose *p, const uint8_t *id)
 {
 	uint64_t w[4] = { 0 };
 
 	memcpy(w, id, LEDGER_MEMO_ID + 1);
-	return (size_t)mix64(w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL) ^
-	    ((w[2] ^ (w[3] << 29)) * 0xc2b2ae3d27d4eb4fULL)) & p->memo_mask;
+	for (int i = 0; i < 4; i++)
+		w[i] = le64toh(w[i]);
+	return memo_hash(p, w);
+}
+
+static uint64_t
+load8(const char *s)
+{
+	uint64_t v;
+
+	memcpy(&v, s, sizeof(v));
+	return le64toh(v);
+}
+
+static uint64_t
+load4(const char *s)
+{
+	uint32_t v;
+
+	memcpy(&v, s, sizeof(v));
+	return le32toh(v);
+}
+
+/* n (1 to 7) bytes, the first lowest; overlapping loads, as a bytewise
+ * copy would leave the word to be read back from the stores. */
+static uint64_t
+load_short(const char *s, size_t n)
+{
+	if (n >= 4)
+		return load4(s) | load4(s + n - 4) << (8 * (n - 4));
+	return (uint64_t)(uint8_t)s[0] | (uint64_t)(uint8_t)s[n / 2] <<
+	    (8 * (n / 2)) | (uint64_t)(uint8_t)s[n - 1] << (8 * (n - 1));
+}
+
+/*
+ * An id of 1 to LEDGER_MEMO_ID bytes as the words of its memo key (the id
+ * zero-padded, its length in the last byte), read with whole-word loads of
+ * the id alone: building the key bytewise and reading it back as words
+ * would make each load wait for the stores it overlaps.
+ */
+static void
+memo_key_words(const char *s, size_t len, uint64_t w[4])
+{
+	w[0] = w[1] = w[2] = 0;
+	w[3] = (uint64_t)len << 24;
+	if (len < 8) {
+		w[0] = load_short(s, len);
+		return;
+	}
+	w[0] = load8(s);
+	/* the last 8 bytes, shifted so that the last word holds the bytes
+	 * from its own start on */
+	if (len <= 16) {
+		if (len > 8)
+			w[1] = load8(s + len - 8) >> (8 * (16 - len));
+	} else if (len <= 24) {
+		w[1] = load8(s + 8);
+		w[2] = load8(s + len - 8) >> (8 * (24 - len));
+	} else {
+		w[1] = load8(s + 8);
+		w[2] = load8(s + 16);
+		w[3] |= load8(s + len - 8) >> (8 * (32 - len));
+	}
 }
 
 /* Puts an entry at the front of its bucket, unless it is there already
@@ -891,10 +961,13 @@ ledger_snapshot_lookup_start(struct ledger_snapshot *s, const char *subject,
 		return 0;
 	ret->purpose = p;
 	if (len <= LEDGER_MEMO_ID && snapshot_memo(s, p)) {
-		memset(ret->id, 0, sizeof(ret->id));
-		memcpy(ret->id, subject, len);
-		ret->id[LEDGER_MEMO_ID] = (uint8_t)len;
-		ret->bucket = memo_bucket(p, ret->id);
+		uint64_t w[4];
+
+		memo_key_words(subject, len, w);
+		ret->bucket = memo_hash(p, w);
+		for (int i = 0; i < 4; i++)
+			w[i] = htole64(w[i]);
+		memcpy(ret->id, w, sizeof(ret->id));
 		ret->memo_gen = p->memo_gen;
 		ret->memo = true;
 		__builtin_prefetch(p->memo[ret->bucket]);
