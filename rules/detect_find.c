@@ -69,15 +69,64 @@ email_url_userinfo(const char *s, size_t l)
 	return false;
 }
 
+/* The domain of an address, from s[from]: the longest run of letters,
+ * digits, '-' and '.' there, less its trailing dots, is a name
+ * detect_email_domain_ok() takes and no image scale ("2x.png": digits and
+ * an x for a first label). Both are checked in the pass that finds where
+ * the run ends. */
 static bool
-email_scale_suffix(const char *d, size_t n)
+email_domain_at(const char *s, size_t n, size_t from)
 {
-	size_t i = 0;
+	size_t label = 0, labels = 0, digits = 0, tld = 0, dots = 0;
+	size_t end = from;
+	bool alpha = true, tld_alpha = false, bad = false, scale = false;
 
-	while (i < n && detect_digit(d[i]))
-		i++;
-	return i > 0 && i + 1 < n && (d[i] == 'x' || d[i] == 'X') &&
-	    d[i + 1] == '.';
+	for (size_t i = from; i < n; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (dots++ > 0)
+				continue;
+			/* a label ends */
+			if (label == 0 || label > 63 || s[i - 1] == '-')
+				bad = true;
+			if (labels == 0 && digits > 0 && label == digits + 1 &&
+			    (s[i - 1] | 0x20) == 'x')
+				scale = true;
+			labels++;
+			tld = label;
+			tld_alpha = alpha;
+			label = 0;
+			continue;
+		}
+		if (!detect_alnum(c) && c != '-')
+			break;
+		if (dots > 1)
+			bad = true; /* an empty label */
+		dots = 0;
+		if (label == 0) {
+			if (c == '-')
+				bad = true;
+			alpha = true;
+		}
+		if (labels == 0 && label == digits && detect_digit(c))
+			digits++;
+		if (!detect_is(c, DCL_ALPHA))
+			alpha = false;
+		label++;
+		end = i + 1;
+	}
+	/* Trailing dots are not the domain's: the label before them ended
+	 * at the first. */
+	if (dots == 0) {
+		if (label == 0 || label > 63 || s[end - 1] == '-')
+			bad = true;
+		labels++;
+		tld = label;
+		tld_alpha = alpha;
+	}
+	return !bad && !scale && end - from <= 253 && labels >= 2 &&
+	    tld_alpha && tld >= 2;
 }
 
 bool
@@ -86,7 +135,7 @@ detect_find_email(const char *s, size_t n)
 	const char *end = s + n, *p = s, *at;
 
 	while (p < end && (at = memchr(p, '@', (size_t)(end - p)))) {
-		size_t i = (size_t)(at - s), l = i, e = i + 1;
+		size_t i = (size_t)(at - s), l = i;
 		size_t dots = SIZE_MAX; /* where the last ".." before i starts */
 
 		p = at + 1;
@@ -105,13 +154,7 @@ detect_find_email(const char *s, size_t n)
 		if (i - l > 64 || s[i - 1] == '.' ||
 		    (dots != SIZE_MAX && dots >= l))
 			continue;
-		while (e < n && (detect_alnum(s[e]) || s[e] == '-' ||
-		    s[e] == '.'))
-			e++;
-		while (e > i + 1 && s[e - 1] == '.')
-			e--;
-		if (detect_email_domain_ok(s + i + 1, e - i - 1) &&
-		    !email_scale_suffix(s + i + 1, e - i - 1))
+		if (email_domain_at(s, n, i + 1))
 			return true;
 	}
 	return false;

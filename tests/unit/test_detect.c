@@ -596,6 +596,9 @@ email_model(const char *s, size_t n)
 
 /* The e-mail finder agrees with its model on addresses, random edits of
  * them and random strings of the bytes that matter to it. */
+#define L63 "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0"
+#define L50 "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmn"
+_Static_assert(sizeof(L63) == 64 && sizeof(L50) == 51, "label lengths");
 static void
 t_email_model(void **state)
 {
@@ -604,10 +607,15 @@ t_email_model(void **state)
 		"'a'@example.com", "x@y.z", "http://user@host.com",
 		"ftp://u:pw@host.example.org", "logo@2x.png", "a@b@c.de",
 		"first.last+tag@sub.example.co.uk", "a@-x.com", "a@x-.com",
-		"a@x..com", "a@x.c0m", "me@localhost", "u%x@ex.am.ple." };
-	static const char alphabet[] = "aZ0._%'+-@@..:/x";
+		"a@x..com", "a@x.c0m", "me@localhost", "u%x@ex.am.ple.",
+		"logo@2X.png", "a@12x.de", "a@x2.de", "a@2xx.de",
+		/* a label of 63 and of 64 bytes; a domain of 253 and of 254 */
+		"a@" L63 ".de", "a@" L63 "x.de",
+		"a@" L63 "." L63 "." L63 "." L50 "abcdefgh.de",
+		"a@" L63 "." L63 "." L63 "." L50 "abcdefghi.de" };
+	static const char alphabet[] = "aZ0._%'+-@@..:/xX";
 	uint64_t x = 0x2545f4914f6cdd1d, hits = 0;
-	char v[200];
+	char v[512];
 	size_t n;
 
 	for (int iter = 0; iter < 300000; iter++) {
