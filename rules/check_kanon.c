@@ -4,6 +4,7 @@
  * small cache of recent tuples, wiped at its end). */
 #include "config.h"
 
+#include <endian.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -128,23 +129,64 @@ kanon_begin(struct check *c)
 	return 0;
 }
 
-/* A cheap hash of the key bytes, to pick a cache slot; the slot's key is
- * compared in full. */
+#define KANON_MIX UINT64_C(0xff51afd7ed558ccd)
+
+static uint64_t
+mix_word(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * KANON_MIX;
+	return h ^ (h >> 29);
+}
+
+/* n bytes (n < 8) as a word, from overlapping loads of them alone. */
+static uint64_t
+load_short(const char *v, size_t n)
+{
+	uint32_t a, b;
+
+	if (n >= 4) {
+		memcpy(&a, v, 4);
+		memcpy(&b, v + n - 4, 4);
+		return a | (uint64_t)b << (8 * (n - 4));
+	}
+	if (n == 0)
+		return 0;
+	return (uint64_t)(uint8_t)v[0] | (uint64_t)(uint8_t)v[n / 2] << 8 |
+	    (uint64_t)(uint8_t)v[n - 1] << 16;
+}
+
+/*
+ * A cheap hash of the current record's quasi-identifier values (s->vals)
+ * and their key's length, to pick a cache slot, whose key is then compared
+ * in full. Taken from the values where they lie, not from their key: the
+ * key's bytes, just written one value at a time, would be read back as
+ * words before the stores that wrote them are done.
+ */
 static size_t
-memo_slot(const uint8_t *p, size_t len)
+memo_slot(const struct kanon_state *s, size_t len)
 {
 	uint64_t h = len * UINT64_C(0x9e3779b97f4a7c15), w;
 
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
-		h ^= h >> 29;
-	}
-	if (len > 0) {
-		w = 0;
-		memcpy(&w, p, len);
-		h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
-		h ^= h >> 29;
+	for (size_t i = 0; i < s->nqi; i++) {
+		const struct reader_field f = s->vals[i];
+		size_t j = 0;
+
+		h = mix_word(h, f.value ? f.len + 1 : 0);
+		if (!f.value)
+			continue;
+		for (; j + 8 <= f.len; j += 8) {
+			memcpy(&w, f.value + j, 8);
+			h = mix_word(h, w);
+		}
+		if (j < f.len) {
+			/* the last bytes: the last 8 (some hashed already),
+			 * or all of a short value */
+			if (f.len >= 8)
+				memcpy(&w, f.value + f.len - 8, 8);
+			else
+				w = load_short(f.value, f.len);
+			h = mix_word(h, w);
+		}
 	}
 	h *= UINT64_C(0xc4ceb9fe1a85ec53);
 	return (size_t)(h >> 32) & (KANON_MEMO_SLOTS - 1);
@@ -227,27 +269,6 @@ lookup_key(struct kanon_state *s, const uint8_t *key, size_t len,
 	return lookup(s, d, ret_r);
 }
 
-/* The class of a key of at most KANON_MEMO_KEY bytes, through the cache
- * of recent tuples. */
-static struct kclass *
-lookup_short(struct kanon_state *s, const uint8_t *key, size_t len,
-    int *ret_r)
-{
-	struct kanon_memo *m = &s->memo[memo_slot(key, len)];
-	struct kclass *k;
-
-	if (m->len == len && memcmp(m->key, key, len) == 0)
-		return &s->table[m->slot];
-	k = lookup_key(s, key, len, ret_r);
-	if (k) {
-		/* after lookup(), which may have grown the table */
-		m->len = (uint32_t)len;
-		m->slot = (size_t)(k - s->table);
-		memcpy(m->key, key, len);
-	}
-	return k;
-}
-
 /* The value of quasi-identifier i in the current record (NULL: absent). */
 static inline struct reader_field
 kanon_value(struct kanon_state *s, const struct reader *r,
@@ -277,37 +298,95 @@ kanon_put(uint8_t *p, struct reader_field f)
 	return 9 + f.len;
 }
 
-/* The key of the current record's quasi-identifiers, length-prefixed so
- * that ("ab","c") differs from ("a","bc"), and an absent value from an
- * empty one. In small when it fits (returns 1, *ret_len its length), else
- * in s->key (returns 0); a failure of s->key is returned as is. */
-static int
-kanon_key(struct kanon_state *s, const struct reader *r,
-    uint8_t small[KANON_MEMO_KEY], size_t *ret_len)
+/* The current record's quasi-identifier values into s->vals; returns the
+ * length of their key (kanon_put() of each). */
+static size_t
+kanon_values(struct kanon_state *s, const struct reader *r)
 {
 	const struct reader_field *fields;
 	size_t nf, len = 0;
-	uint8_t *p = small;
-	int e;
 
 	fields = reader_fields(r, &nf);
 	for (size_t i = 0; i < s->nqi; i++) {
 		s->vals[i] = kanon_value(s, r, fields, nf, i);
 		len += s->vals[i].value ? 9 + s->vals[i].len : 1;
 	}
-	*ret_len = len;
-	if (len > KANON_MEMO_KEY) {
-		buf_reset(&s->key);
-		e = buf_reserve(&s->key, len); /* -E2BIG past its max */
-		if (e < 0)
-			return e;
-		p = (uint8_t *)s->key.data;
-		s->key.len = len;
-		s->key.data[len] = '\0';
-	}
+	return len;
+}
+
+/* The key of the values in s->vals, length-prefixed so that ("ab","c")
+ * differs from ("a","bc"), and an absent value from an empty one. */
+static void
+kanon_key(const struct kanon_state *s, uint8_t *p)
+{
 	for (size_t i = 0; i < s->nqi; i++)
 		p += kanon_put(p, s->vals[i]);
-	return len <= KANON_MEMO_KEY;
+}
+
+/* Whether a cached tuple's key (of len bytes) is the key of the values in
+ * s->vals, compared value by value with the values where they lie. */
+static bool
+memo_matches(const struct kanon_memo *m, const struct kanon_state *s,
+    size_t len)
+{
+	const uint8_t *p = m->key;
+
+	if (m->len != len)
+		return false;
+	for (size_t i = 0; i < s->nqi; i++) {
+		const struct reader_field f = s->vals[i];
+		uint64_t n;
+
+		if (!f.value) {
+			if (*p++ != 0)
+				return false;
+			continue;
+		}
+		memcpy(&n, p + 1, 8);
+		if (p[0] != 1 || be64toh(n) != f.len ||
+		    memcmp(p + 9, f.value, f.len) != 0)
+			return false;
+		p += 9 + f.len;
+	}
+	return true;
+}
+
+/* The key of the values in s->vals (len bytes) into s->key, for a tuple
+ * too long for the cache; -E2BIG past its cap. */
+static int
+kanon_long_key(struct kanon_state *s, size_t len)
+{
+	int e;
+
+	buf_reset(&s->key);
+	e = buf_reserve(&s->key, len);
+	if (e < 0)
+		return e;
+	kanon_key(s, (uint8_t *)s->key.data);
+	s->key.len = len;
+	s->key.data[len] = '\0';
+	return 0;
+}
+
+/* The class of the current record's tuple (s->vals, a key of len bytes,
+ * at most KANON_MEMO_KEY), through the cache of recent tuples. */
+static struct kclass *
+kanon_short_class(struct kanon_state *s, size_t len, int *ret_r)
+{
+	struct kanon_memo *m = &s->memo[memo_slot(s, len)];
+	struct kclass *k;
+
+	if (memo_matches(m, s, len))
+		return &s->table[m->slot];
+	kanon_key(s, m->key);
+	m->len = 0; /* until its class is found */
+	k = lookup_key(s, m->key, len, ret_r);
+	if (k) {
+		/* after lookup(), which may have grown the table */
+		m->len = (uint32_t)len;
+		m->slot = (size_t)(k - s->table);
+	}
+	return k;
 }
 
 static int
@@ -338,23 +417,23 @@ static int
 kanon_row(struct check *c, const struct reader *r, uint64_t line)
 {
 	struct kanon_state *s = c->state;
-	uint8_t small[KANON_MEMO_KEY];
 	struct kclass *k;
 	size_t len;
 	int e = 0;
 
 	s->rows++;
-	e = kanon_key(s, r, small, &len);
-	if (e < 0)
-		return e == -ENOMEM ? e :
-		    check_set_error(c,
-			"quasi-identifier values at line %" PRIu64
-			" are too long", line);
-	if (e > 0)
-		k = lookup_short(s, small, len, &e);
-	else
-		k = lookup_key(s, (const uint8_t *)s->key.data, s->key.len,
-		    &e);
+	len = kanon_values(s, r);
+	if (len <= KANON_MEMO_KEY) {
+		k = kanon_short_class(s, len, &e);
+	} else {
+		e = kanon_long_key(s, len);
+		if (e < 0)
+			return e == -ENOMEM ? e :
+			    check_set_error(c,
+				"quasi-identifier values at line %" PRIu64
+				" are too long", line);
+		k = lookup_key(s, (const uint8_t *)s->key.data, len, &e);
+	}
 	if (!k)
 		goto fail;
 	k->count++;
