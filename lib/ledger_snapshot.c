@@ -385,11 +385,11 @@ ledger_consent_set_unref(struct ledger_consent_set *set)
  * The answers a snapshot gave, by subject id: a dataset names most of its
  * subjects on many rows, and each answer costs an HMAC (two dependent
  * SHA-256 compressions, about 110 ns) and a probe of a set larger than the
- * caches, where the memo's costs a hash of the id and one cache line,
- * asked for a step ahead. Ids of up to LEDGER_MEMO_ID bytes, compared
- * whole; buckets of two entries (a cache line), the newer first, a full
- * bucket dropping its older one. So a hash that puts many ids in one
- * bucket costs their lookups the memo, never a wrong answer. Each
+ * caches, where an answer from the memo costs a hash of the id and one
+ * cache line, asked for a step ahead. Ids of up to LEDGER_MEMO_ID bytes,
+ * compared whole; buckets of two entries (a cache line), the newer first,
+ * a full bucket dropping its older one. So a hash that puts many ids in
+ * one bucket costs their lookups the memo, never a wrong answer. Each
  * snapshot has its own, for one thread.
  */
 struct memo_entry {
