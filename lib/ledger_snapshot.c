@@ -797,35 +797,6 @@ memo_bucket(const struct snapshot_purpose *p, const uint8_t *id)
 	return memo_hash(p, w);
 }
 
-static uint64_t
-load8(const char *s)
-{
-	uint64_t v;
-
-	memcpy(&v, s, sizeof(v));
-	return le64toh(v);
-}
-
-static uint64_t
-load4(const char *s)
-{
-	uint32_t v;
-
-	memcpy(&v, s, sizeof(v));
-	return le32toh(v);
-}
-
-/* n (1 to 7) bytes, the first lowest; overlapping loads, as a bytewise
- * copy would leave the word to be read back from the stores. */
-static uint64_t
-load_short(const char *s, size_t n)
-{
-	if (n >= 4)
-		return load4(s) | load4(s + n - 4) << (8 * (n - 4));
-	return (uint64_t)(uint8_t)s[0] | (uint64_t)(uint8_t)s[n / 2] <<
-	    (8 * (n / 2)) | (uint64_t)(uint8_t)s[n - 1] << (8 * (n - 1));
-}
-
 /*
  * An id of 1 to LEDGER_MEMO_ID bytes as the words of its memo key (the id
  * zero-padded, its length in the last byte), read with whole-word loads of
@@ -838,22 +809,22 @@ memo_key_words(const char *s, size_t len, uint64_t w[4])
 	w[0] = w[1] = w[2] = 0;
 	w[3] = (uint64_t)len << 24;
 	if (len < 8) {
-		w[0] = load_short(s, len);
+		w[0] = load_le_short(s, len);
 		return;
 	}
-	w[0] = load8(s);
+	w[0] = load_le64(s);
 	/* the last 8 bytes, shifted so that the last word holds the bytes
 	 * from its own start on */
 	if (len <= 16) {
 		if (len > 8)
-			w[1] = load8(s + len - 8) >> (8 * (16 - len));
+			w[1] = load_le64(s + len - 8) >> (8 * (16 - len));
 	} else if (len <= 24) {
-		w[1] = load8(s + 8);
-		w[2] = load8(s + len - 8) >> (8 * (24 - len));
+		w[1] = load_le64(s + 8);
+		w[2] = load_le64(s + len - 8) >> (8 * (24 - len));
 	} else {
-		w[1] = load8(s + 8);
-		w[2] = load8(s + 16);
-		w[3] |= load8(s + len - 8) >> (8 * (32 - len));
+		w[1] = load_le64(s + 8);
+		w[2] = load_le64(s + 16);
+		w[3] |= load_le64(s + len - 8) >> (8 * (32 - len));
 	}
 }
 

@@ -2,12 +2,14 @@
 #ifndef CONSENTD_MACRO_H
 #define CONSENTD_MACRO_H
 
+#include <endian.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
@@ -71,6 +73,42 @@ static inline bool
 streq(const char *a, const char *b)
 {
 	return a && b && __builtin_strcmp(a, b) == 0;
+}
+
+/* Little-endian words from unaligned bytes, each read alone: 8, 4, and n
+ * (0 to 7, the first byte lowest, from overlapping loads). For packing a
+ * short byte string into words without copying it bytewise first: a
+ * word loaded right after such a copy waits for the stores it overlaps. */
+static inline uint64_t
+load_le64(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
+}
+
+static inline uint32_t
+load_le32(const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
+}
+
+static inline uint64_t
+load_le_short(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	if (n >= 4)
+		return load_le32(b) | (uint64_t)load_le32(b + n - 4) <<
+		    (8 * (n - 4));
+	if (n == 0)
+		return 0;
+	return (uint64_t)b[0] | (uint64_t)b[n / 2] << (8 * (n / 2)) |
+	    (uint64_t)b[n - 1] << (8 * (n - 1));
 }
 
 #endif

@@ -138,23 +138,6 @@ mix_word(uint64_t h, uint64_t w)
 	return h ^ (h >> 29);
 }
 
-/* n bytes (n < 8) as a word, from overlapping loads of them alone. */
-static uint64_t
-load_short(const char *v, size_t n)
-{
-	uint32_t a, b;
-
-	if (n >= 4) {
-		memcpy(&a, v, 4);
-		memcpy(&b, v + n - 4, 4);
-		return a | (uint64_t)b << (8 * (n - 4));
-	}
-	if (n == 0)
-		return 0;
-	return (uint64_t)(uint8_t)v[0] | (uint64_t)(uint8_t)v[n / 2] << 8 |
-	    (uint64_t)(uint8_t)v[n - 1] << 16;
-}
-
 /*
  * A cheap hash of the current record's quasi-identifier values (s->vals)
  * and their key's length, to pick a cache slot, whose key is then compared
@@ -165,7 +148,7 @@ load_short(const char *v, size_t n)
 static size_t
 memo_slot(const struct kanon_state *s, size_t len)
 {
-	uint64_t h = len * UINT64_C(0x9e3779b97f4a7c15), w;
+	uint64_t h = len * UINT64_C(0x9e3779b97f4a7c15);
 
 	for (size_t i = 0; i < s->nqi; i++) {
 		const struct reader_field f = s->vals[i];
@@ -174,19 +157,14 @@ memo_slot(const struct kanon_state *s, size_t len)
 		h = mix_word(h, f.value ? f.len + 1 : 0);
 		if (!f.value)
 			continue;
-		for (; j + 8 <= f.len; j += 8) {
-			memcpy(&w, f.value + j, 8);
-			h = mix_word(h, w);
-		}
-		if (j < f.len) {
-			/* the last bytes: the last 8 (some hashed already),
-			 * or all of a short value */
-			if (f.len >= 8)
-				memcpy(&w, f.value + f.len - 8, 8);
-			else
-				w = load_short(f.value, f.len);
-			h = mix_word(h, w);
-		}
+		for (; j + 8 <= f.len; j += 8)
+			h = mix_word(h, load_le64(f.value + j));
+		/* the last bytes: the last 8 (some hashed already), or all
+		 * of a short value */
+		if (j < f.len)
+			h = mix_word(h, f.len >= 8 ?
+			    load_le64(f.value + f.len - 8) :
+			    load_le_short(f.value, f.len));
 	}
 	h *= UINT64_C(0xc4ceb9fe1a85ec53);
 	return (size_t)(h >> 32) & (KANON_MEMO_SLOTS - 1);

@@ -4,7 +4,7 @@
  * the ledger's SUBJECTS subjects, one in twenty from as many the ledger
  * has never seen), four in flight and each advanced halfway, as
  * check_consent.c does. Each round times them with the snapshot's memo of
- * answers and without it (ledger_snapshot_memo_limit() 0), in one process,
+ * answers and without it (ledger_snapshot_memo_size() 0), in one process,
  * and the subject-map key (HMAC) alone. Prints thread CPU time per load and
  * nanoseconds per lookup and per HMAC, medians of ROUNDS rounds.
  *
@@ -111,8 +111,9 @@ main(int argc, char **argv)
 		memcpy(ids + i * ID_LEN, id, ID_LEN);
 	}
 	for (int r = 0; r < rounds; r++) {
+		double t0;
+
 		for (int memo = 1; memo >= 0; memo--) {
-			double t0;
 			int k;
 
 			k = ledger_snapshot_open(db, key, 0, now_realtime(),
@@ -142,7 +143,7 @@ main(int argc, char **argv)
 				return 1;
 			}
 		}
-		double t0 = bench_clock(CLOCK_THREAD_CPUTIME_ID);
+		t0 = bench_clock(CLOCK_THREAD_CPUTIME_ID);
 		for (size_t i = 0; i < n; i++) {
 			ledger_subject_lookup_key(hk, ids + i * ID_LEN, ID_LEN,
 			    out);
