@@ -707,6 +707,57 @@ t_consent_two_phase(void **state)
 	rmdir(dir);
 }
 
+/* k-anonymity's cache of recent tuples compares a value's length too, not
+ * only its bytes and what follows: ("\1" 8 bytes, "") and ("", "\1" 8 NUL
+ * bytes) have keys of the same length, and without the lengths the second
+ * reads as the first. 2048 variants of the first, each followed by the
+ * second, so that some share its cache slot. */
+static void
+t_kanon_cache_compares_lengths(void **state)
+{
+	static const char policy[] = "name: anon\nrules:\n"
+				     "  - name: k2\n"
+				     "    k_anonymity: { k: 2 }\n";
+	static const char manifest[] = "dataset: lens\npath: lens.csv\n"
+				       "fields:\n"
+				       "  zip: { role: quasi_identifier }\n"
+				       "  band: { role: quasi_identifier }\n";
+	static const char second[] = ",\001\0\0\0\0\0\0\0\0\n";
+	enum { NVAR = 2048 };
+	char dir[] = "/tmp/consentd-eval-XXXXXX", path[64];
+	_cleanup_eval_result_ struct eval_result *res = NULL;
+	struct eval_options opt = { .purpose = "x" };
+	const json_t *ev;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/lens.csv", dir);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fprintf(f, "zip,band\n");
+	for (int x = 0; x < NVAR; x++) {
+		fprintf(f, "\001%08d,\n", x);
+		assert_int_equal(fwrite(second, 1, sizeof(second) - 1, f),
+		    sizeof(second) - 1);
+	}
+	assert_int_equal(fclose(f), 0);
+
+	res = eval_strings(policy, manifest, dir, &opt);
+	ev = res->policies[0].rules[0].evidence;
+	assert_int_equal(json_integer_value(json_object_get(ev, "rows")),
+	    2 * NVAR);
+	assert_int_equal(json_integer_value(json_object_get(ev, "classes")),
+	    NVAR + 1);
+	assert_int_equal(json_integer_value(json_object_get(ev,
+				 "classes_below_k")),
+	    NVAR);
+	assert_int_equal(json_integer_value(json_object_get(ev,
+				 "rows_in_classes_below")),
+	    NVAR);
+	unlink(path);
+	rmdir(dir);
+}
+
 static int closed;
 
 static void
@@ -827,6 +878,7 @@ main(void)
 		cmocka_unit_test(t_kanon),
 		cmocka_unit_test(t_kanon_cap),
 		cmocka_unit_test(t_kanon_many_classes),
+		cmocka_unit_test(t_kanon_cache_compares_lengths),
 		cmocka_unit_test(t_retention),
 		cmocka_unit_test(t_modes),
 		cmocka_unit_test(t_malformed),
